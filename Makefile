@@ -1,0 +1,59 @@
+# The front door: each target is a verb, each recipe one script.
+# Settings (KDIR, CACHE_DIR, WORK_DIR, BUILD_DIR, JOBS, TEST_TIMEOUT, ...)
+# are read from the environment; see scripts/lib.sh.
+
+S := scripts
+
+.PHONY: help deps base tree export kernel selftests vmtest run check test bench lint clean
+
+help:
+	@echo "make run        build what is missing, boot the patched kernel, run the crash-recovery walkthrough"
+	@echo "make test       everything CI runs: deps, tree, checks, kernel, selftests, VM tests"
+	@echo "make deps       install the host packages and virtme-ng"
+	@echo "make base       get Linux 7.3 (Debian linux-source-7.3, or KDIR)"
+	@echo "make tree       work tree = base + git am patches/ (in work/linux)"
+	@echo "make export     regenerate patches/ from the work tree's commits"
+	@echo "make kernel     build the debug test kernel"
+	@echo "make selftests  build the fuse kselftests against the work tree's headers"
+	@echo "make vmtest     run the fuse kselftests in the VM and judge the guest log"
+	@echo "make check      the upstream gate: git am, checkpatch, builds, sparse, docs"
+	@echo "make bench      the benchmarks (not part of make test)"
+
+deps:
+	$(S)/deps.sh
+
+base:
+	$(S)/get-base.sh
+
+tree: base
+	$(S)/mk-tree.sh
+
+export:
+	$(S)/export.sh
+
+kernel:
+	$(S)/build-kernel.sh
+
+selftests:
+	$(S)/build-selftests.sh
+
+vmtest:
+	$(S)/vmtest.sh
+
+run:
+	$(S)/run.sh
+
+check:
+	$(S)/check.sh
+
+lint:
+	$(S)/lint.sh
+
+test:
+	$(S)/test-all.sh
+
+bench:
+	$(S)/bench.sh
+
+clean:
+	rm -rf work

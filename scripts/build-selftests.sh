@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the work tree's uapi headers and build and install the fuse
+# kselftests against them, into $WORK_DIR/kselftest (run_kselftest.sh and
+# the filesystems/fuse collection). Compiler warnings are shown, and with
+# WERROR=1 they fail the build.
+#
+# usage: build-selftests.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 0 ] || die "usage: build-selftests.sh"
+[ -f "$TREE/Makefile" ] || die "no work tree in $TREE; run 'make tree' first"
+
+hdr=$WORK_DIR/headers
+out=$WORK_DIR/kselftest-build
+inst=$WORK_DIR/kselftest
+say "installing uapi headers into $hdr"
+make -s -C "$TREE" O="$WORK_DIR/headers-build" INSTALL_HDR_PATH="$hdr" headers_install
+rm -rf "$inst"
+mkdir -p "$out"
+extra=()
+[ "${WERROR:-0}" = 1 ] && extra+=(USERCFLAGS=-Werror)
+say "building tools/testing/selftests/filesystems/fuse"
+make -C "$TREE/tools/testing/selftests" TARGETS=filesystems/fuse \
+	O="$out" KHDR_INCLUDES="-isystem $hdr/include" INSTALL_PATH="$inst" \
+	"${extra[@]}" install
+say "installed in $inst"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs inside the test VM (started by vmtest.sh): prepare what the fuse
+# selftests need, run them with the kselftest runner, scan for leaks and
+# save the kernel log. Results go to OUT (a directory shared with the host).
+#
+# usage: guest-test.sh KSELFTEST_DIR OUT TIMEOUT [run_kselftest.sh args...]
+set -euo pipefail
+
+[ $# -ge 3 ] || { echo "usage: guest-test.sh KSELFTEST_DIR OUT TIMEOUT [ARGS...]" >&2; exit 2; }
+kst=$1 out=$2 timeout=$3
+shift 3
+
+echo "guest: $(uname -r), $(nproc) CPUs"
+mountpoint -q /sys/fs/fuse/connections ||
+	mount -t fusectl none /sys/fs/fuse/connections
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+
+kmemleak=/sys/kernel/debug/kmemleak
+# Forget what boot left behind: only what the tests leak is of interest.
+[ -w "$kmemleak" ] && echo clear >"$kmemleak"
+
+rc=0
+(cd "$kst" && ./run_kselftest.sh -o "$timeout" "$@") 2>&1 | tee "$out/tap.log" || rc=$?
+
+if [ -w "$kmemleak" ]; then
+	# Objects younger than a few seconds are never reported; two scans
+	# some seconds apart are what kmemleak's documentation suggests.
+	sleep 6
+	echo scan >"$kmemleak"
+	sleep 1
+	echo scan >"$kmemleak"
+	cat "$kmemleak" >"$out/kmemleak.log"
+	echo "guest: kmemleak: $(grep -c 'unreferenced object' "$out/kmemleak.log" || true) unreferenced objects"
+else
+	echo "guest: no kmemleak in this kernel" | tee "$out/kmemleak.log"
+fi
+dmesg >"$out/dmesg.log"
+exit "$rc"

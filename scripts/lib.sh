@@ -1,0 +1,81 @@
+# shellcheck shell=bash disable=SC2034
+# Common settings for the scripts in this directory. Sourced, not run.
+#
+# Every setting can be overridden from the environment:
+#   KDIR         a kernel git tree (v7.3 or later) to use as the base
+#                instead of Debian's linux-source-7.3
+#   CACHE_DIR    where the base, the build directories and apt state live
+#   WORK_DIR     where the work tree (base + series) is made
+#   BUILD_DIR    out-of-tree (O=) directory of the test kernel
+#   BASE_SUITE   the Debian suite that has linux-source-7.3
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fuse-close-all}
+WORK_DIR=${WORK_DIR:-$TOP/work}
+TREE=${TREE:-$WORK_DIR/linux}
+BUILD_DIR=${BUILD_DIR:-$CACHE_DIR/build/debug}
+LOG_DIR=${LOG_DIR:-$WORK_DIR/logs}
+BASE_SUITE=${BASE_SUITE:-trixie-backports}
+BASE_PKG=${BASE_PKG:-linux-source-7.3}
+BASE_REPO=${BASE_REPO:-$CACHE_DIR/base/linux}
+BASE_TAG=base
+PATCHES=$TOP/patches
+COVER=$TOP/cover-letter.txt
+JOBS=${JOBS:-$(nproc)}
+
+die() {
+	echo "${0##*/}: error: $*" >&2
+	exit 1
+}
+
+say() {
+	echo "${0##*/}: $*"
+}
+
+# step NAME LOG CMD...: run CMD with its output in LOG, print a start line
+# and the elapsed time; on failure name the step and the log.
+step() {
+	local name=$1 log=$2 t0 rc=0
+	shift 2
+	mkdir -p "$(dirname "$log")"
+	t0=$(date +%s)
+	echo ">>> $name (log: $log)"
+	"$@" >"$log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		tail -n 25 "$log" >&2
+		echo "<<< $name FAILED after $(($(date +%s) - t0))s, exit $rc; see $log" >&2
+		return "$rc"
+	fi
+	echo "<<< $name done in $(($(date +%s) - t0))s"
+}
+
+# The base: $KDIR if given, else the git repository made by get-base.sh.
+base_repo() {
+	if [ -n "${KDIR:-}" ]; then
+		if [ ! -f "$KDIR/Makefile" ] || [ ! -d "$KDIR/fs/fuse" ]; then
+			die "KDIR=$KDIR is not a kernel tree"
+		fi
+		git -C "$KDIR" rev-parse --verify -q HEAD >/dev/null ||
+			die "KDIR=$KDIR is not a git repository"
+		echo "$KDIR"
+	else
+		echo "$BASE_REPO"
+	fi
+}
+
+base_rev() {
+	if [ -n "${KDIR:-}" ]; then
+		git -C "$KDIR" rev-parse HEAD
+	else
+		git -C "$BASE_REPO" rev-parse "$BASE_TAG^{commit}" 2>/dev/null ||
+			die "no base in $BASE_REPO; run 'make base' first"
+	fi
+}
+
+need_disk() {
+	local dir=$1 gib=$2 avail
+	mkdir -p "$dir"
+	avail=$(df -Pk "$dir" | awk 'NR == 2 { print int($4 / 1048576) }')
+	[ "$avail" -ge "$gib" ] ||
+		die "$dir has ${avail} GiB free, needs ${gib} GiB"
+}

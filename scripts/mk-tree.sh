@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Make the work tree: the base plus the series applied with "git am", in
+# the order of patches/series, on a branch named "series". An existing
+# tree is reused (only the files the series touches change, so a rebuild
+# stays small), but never over uncommitted or unexported work.
+#
+# usage: mk-tree.sh [--force]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+force=
+case "${1:-}" in
+"") ;;
+--force) force=1 ;;
+*) die "usage: mk-tree.sh [--force]" ;;
+esac
+
+[ -f "$PATCHES/series" ] || die "no $PATCHES/series"
+mapfile -t series < <(grep -v -e '^#' -e '^[[:space:]]*$' "$PATCHES/series")
+for p in "${series[@]}"; do
+	[ -f "$PATCHES/$p" ] || die "patches/series names $p, which is not in patches/"
+done
+
+repo=$(base_repo)
+rev=$(base_rev)
+
+if [ -d "$TREE/.git" ]; then
+	if [ -z "$force" ]; then
+		[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
+			die "$TREE has uncommitted changes; commit and 'make export', or use --force"
+		if ! "$TOP/scripts/export.sh" --check >/dev/null 2>&1; then
+			die "$TREE has commits that are not in patches/; 'make export' first, or use --force"
+		fi
+	fi
+	git -C "$TREE" am --abort >/dev/null 2>&1 || true
+	git -C "$TREE" fetch -q "$repo" "$rev" 2>/dev/null || true
+else
+	need_disk "$WORK_DIR" 4
+	say "cloning the base into $TREE"
+	mkdir -p "$WORK_DIR"
+	git clone -q --shared --no-checkout "$repo" "$TREE"
+fi
+git -C "$TREE" checkout -q -f -B series "$rev"
+git -C "$TREE" config user.name >/dev/null ||
+	git -C "$TREE" config user.name "$(git -C "$TOP" config user.name || echo "fuse series")"
+git -C "$TREE" config user.email >/dev/null ||
+	git -C "$TREE" config user.email "$(git -C "$TOP" config user.email || echo "fuse@invalid")"
+git -C "$TREE" tag -f "$BASE_TAG" "$rev" >/dev/null
+
+for p in "${series[@]}"; do
+	if ! out=$(git -C "$TREE" am -q --whitespace=error-all "$PATCHES/$p" 2>&1); then
+		git -C "$TREE" am --abort >/dev/null 2>&1 || true
+		echo "$out" >&2
+		die "$p does not apply"
+	fi
+done
+say "work tree $TREE: $(git -C "$TREE" describe --always) (${#series[@]} patches on $(git -C "$TREE" log -1 --format=%s "$rev"))"

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Everything CI runs ("make test"): install what is missing, get the base,
+# make the work tree from patches/, run the static checks, build the test
+# kernel and the selftests, run them in the VM. Every check adds a
+# "pass|fail|skip NAME" line to $LOG_DIR/results; the last line printed
+# is "N passed, N failed".
+#
+# usage: test-all.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 0 ] || die "usage: test-all.sh"
+results=$LOG_DIR/results
+mkdir -p "$LOG_DIR"
+: >"$results"
+t_start=$(date +%s)
+
+record() {
+	echo "$1 $2" >>"$results"
+}
+
+# check NAME CMD...: one result line for the command's exit status
+check() {
+	local name=$1
+	shift
+	if step "$name" "$LOG_DIR/${name// /-}.log" "$@"; then
+		record pass "$name"
+	else
+		record fail "$name"
+		return 1
+	fi
+}
+
+# merge FILE: add the result lines another script wrote
+merge() {
+	[ -f "$1" ] && cat "$1" >>"$results"
+}
+
+summary() {
+	local p f s
+	echo
+	echo "=== results ($(($(date +%s) - t_start))s, details in $LOG_DIR)"
+	grep -E '^(fail|skip) ' "$results" | sed 's/^/  /' || true
+	p=$(grep -c '^pass ' "$results" || true)
+	f=$(grep -c '^fail ' "$results" || true)
+	s=$(grep -c '^skip ' "$results" || true)
+	echo "skipped: $s"
+	echo "$p passed, $f failed"
+	[ "$f" -eq 0 ]
+}
+trap summary EXIT
+
+check "host dependencies" "$TOP/scripts/deps.sh" || exit 1
+check "base source" "$TOP/scripts/get-base.sh" || exit 1
+check "git am series on the base" "$TOP/scripts/mk-tree.sh" || exit 1
+check "patches regenerate byte-identical" "$TOP/scripts/export.sh" --check || true
+check "shellcheck" "$TOP/scripts/lint.sh" || true
+if [ -x "$TOP/scripts/check.sh" ]; then
+	rc=0
+	"$TOP/scripts/check.sh" || rc=$?
+	merge "$LOG_DIR/check/results"
+	[ -s "$LOG_DIR/check/results" ] || [ "$rc" -eq 0 ] || record fail "upstream gate"
+fi
+kernel_ok=1
+check "test kernel build" "$TOP/scripts/build-kernel.sh" || kernel_ok=
+selftests_ok=1
+check "selftests build (-Werror)" env WERROR=1 "$TOP/scripts/build-selftests.sh" || selftests_ok=
+if [ -n "$kernel_ok" ] && [ -n "$selftests_ok" ]; then
+	"$TOP/scripts/vmtest.sh" || true
+	merge "$LOG_DIR/vmtest/results"
+else
+	record fail "vm tests (not run: the kernel or the selftests did not build)"
+fi
