@@ -25,7 +25,8 @@ fi
 
 need_disk "$BUILD_DIR" 5
 mkdir -p "$BUILD_DIR"
-cat "${files[@]}" >"$BUILD_DIR/fragments.config"
+# an option repeated with the same value is no conflict: keep one
+cat "${files[@]}" | awk '!seen[$0]++' >"$BUILD_DIR/fragments.config"
 
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"

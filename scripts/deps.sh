@@ -11,7 +11,7 @@ set -euo pipefail
 [ $# -eq 0 ] || die "usage: deps.sh"
 
 pkgs=(gcc make flex bison bc libelf-dev libssl-dev cpio kmod xz-utils rsync
-	ccache sparse shellcheck git perl python3 pkgconf
+	ccache sparse shellcheck git perl python3 python3-ply python3-git python3-docutils pkgconf
 	qemu-system-x86 udev busybox-static libfuse-dev libfuse3-dev libcap-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -30,18 +30,21 @@ trap 'rm -rf "$tmp"' EXIT
 git -C "$TREE" config branch.series.description "$(cat "$COVER")"
 last_date=$(git -C "$TREE" log -1 --format=%cI HEAD)
 format_patch() {
+	local out=$1
+	shift
 	GIT_COMMITTER_DATE=$last_date git -C "$TREE" \
 		-c core.abbrev=12 -c diff.noprefix=false -c diff.mnemonicPrefix=false \
 		-c diff.algorithm=myers -c diff.renames=true -c format.coverLetter=false \
 		-c format.signOff=false -c format.numbered=auto -c format.headers= \
 		format-patch -q --zero-commit --no-signature --no-color --no-to --no-cc \
 		--cover-letter --cover-from-description=subject --subject-prefix=PATCH \
-		"$@" -o "$tmp" "$rev..HEAD" >/dev/null
+		"$@" -o "$out" "$rev..HEAD" >/dev/null
 }
 
-# Recipients: the maintainers that get_maintainer.pl names for the series
-# go to To:, its reviewers and lists to Cc:.
-format_patch
+# The patches carry no recipients; the cover letter gets the maintainers
+# that get_maintainer.pl names for the series in To:, its reviewers and
+# lists in Cc:.
+format_patch "$tmp"
 recipients() {
 	local p files=()
 	for p in "$tmp"/*.patch; do
@@ -55,8 +58,9 @@ mapfile -t cc < <(recipients --no-m)
 args=()
 for r in "${to[@]}"; do args+=(--to="$r"); done
 for r in "${cc[@]}"; do args+=(--cc="$r"); done
-rm -f "$tmp"/*.patch
-format_patch "${args[@]}"
+format_patch "$tmp/cover" "${args[@]}"
+mv "$tmp/cover/0000-cover-letter.patch" "$tmp/0000-cover-letter.patch"
+rm -rf "$tmp/cover"
 mv "$tmp/0000-cover-letter.patch" "$tmp/0000-cover-letter.txt"
 (cd "$tmp" && ls -1 -- *.patch) >"$tmp/series"
 

@@ -10,7 +10,10 @@ set -euo pipefail
 kst=$1 out=$2 timeout=$3
 shift 3
 
-echo "guest: $(uname -r), $(nproc) CPUs"
+up() {
+	cut -d' ' -f1 /proc/uptime
+}
+echo "guest: $(uname -r), $(nproc) CPUs, up $(up)s"
 mountpoint -q /sys/fs/fuse/connections ||
 	mount -t fusectl none /sys/fs/fuse/connections
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
@@ -20,8 +23,10 @@ kmemleak=/sys/kernel/debug/kmemleak
 [ -w "$kmemleak" ] && echo clear >"$kmemleak"
 
 rc=0
+echo "guest: running the kselftests at $(up)s"
 (cd "$kst" && ./run_kselftest.sh -o "$timeout" "$@") 2>&1 | tee "$out/tap.log" || rc=$?
 
+echo "guest: kselftests done at $(up)s"
 if [ -w "$kmemleak" ]; then
 	# Objects younger than a few seconds are never reported; two scans
 	# some seconds apart are what kmemleak's documentation suggests.
@@ -30,7 +35,7 @@ if [ -w "$kmemleak" ]; then
 	sleep 1
 	echo scan >"$kmemleak"
 	cat "$kmemleak" >"$out/kmemleak.log"
-	echo "guest: kmemleak: $(grep -c 'unreferenced object' "$out/kmemleak.log" || true) unreferenced objects"
+	echo "guest: kmemleak: $(grep -c 'unreferenced object' "$out/kmemleak.log" || true) unreferenced objects ($(up)s)"
 else
 	echo "guest: no kmemleak in this kernel" | tee "$out/kmemleak.log"
 fi

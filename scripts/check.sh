@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# The upstream-readiness gate ("make check"): what a FUSE maintainer runs
+# before applying the series, on patches/ as it is committed.
+#
+#   git am      the series applies to a pristine base, no whitespace errors
+#   checkpatch  --strict: no ERROR/WARNING/CHECK but the excused ones below
+#   build       every prefix of the series builds fs/fuse/ with W=1 in three
+#               configs (FUSE_FS=y, FUSE_FS=m, FUSE_PASSTHROUGH=n) with no
+#               warning that the base does not have
+#   sparse      C=2 on fs/fuse/: no warning that the base does not have
+#   selftests   the fuse kselftests build with -Wall -Werror
+#   docs        the changed .rst parses without warnings; kernel-doc on the
+#               changed headers and sources has no new warnings
+#   cover       the cover letter names every patch, the base, the tests and
+#               its recipients
+#
+# Writes "pass|fail NAME: figures" lines to $LOG_DIR/check/results and ends
+# with "N passed, N failed".
+#
+# usage: check.sh [CHECK...]   (default: all of the above)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+all=(am checkpatch build sparse selftests docs cover)
+checks=("$@")
+[ ${#checks[@]} -gt 0 ] || checks=("${all[@]}")
+for c in "${checks[@]}"; do
+	case " ${all[*]} " in
+	*" $c "*) ;;
+	*) die "unknown check '$c' (known: ${all[*]})" ;;
+	esac
+done
+
+# checkpatch findings that are excused, as "PATTERN<TAB>REASON"; a finding
+# is excused when its text matches PATTERN (an extended regex).
+EXCUSES=(
+	"Deprecated use of 'idr_init', prefer 'xa_init'	the backing id map is an IDR in fs/fuse today; converting it to an XArray is a separate change"
+	"does MAINTAINERS need updating	tools/testing/selftests/filesystems/fuse/ is already in the FUSE entry"
+	"ENOSYS means 'invalid syscall nr'	the selftest's FUSE server answers unimplemented requests with -ENOSYS, as the FUSE protocol asks"
+)
+
+out=$LOG_DIR/check
+rm -rf "$out"
+mkdir -p "$out"
+res=$out/results
+: >"$res"
+# the kernel's python helpers need Debian's modules, not another python3
+export PATH=/usr/bin:$PATH
+
+result() {
+	local verdict=$1
+	shift
+	echo "$verdict $*" >>"$res"
+	printf '%-4s %s\n' "$verdict" "$*"
+}
+
+[ -f "$PATCHES/series" ] || die "no $PATCHES/series"
+mapfile -t series < <(grep -v -e '^#' -e '^[[:space:]]*$' "$PATCHES/series")
+[ ${#series[@]} -gt 0 ] || die "patches/series is empty"
+repo=$(base_repo)
+rev=$(base_rev)
+
+# A worktree of the base repository for the gate, apart from the work tree:
+# it is checked out at each prefix of the series in turn.
+ctree=$WORK_DIR/check-tree
+prepare_ctree() {
+	if [ ! -d "$ctree/.git" ] && [ ! -f "$ctree/.git" ]; then
+		say "making $ctree"
+		git clone -q --shared --no-checkout "$repo" "$ctree"
+	fi
+	git -C "$ctree" am --abort >/dev/null 2>&1 || true
+	git -C "$ctree" fetch -q "$repo" "$rev" 2>/dev/null || true
+	git -C "$ctree" checkout -q -f --detach "$rev"
+	git -C "$ctree" config user.name "check"
+	git -C "$ctree" config user.email "check@invalid"
+}
+
+# am: apply each patch with git am on the base; record the commits.
+commits=()
+check_am() {
+	local p n=0
+	prepare_ctree
+	for p in "${series[@]}"; do
+		if ! git -C "$ctree" am -q --whitespace=error-all "$PATCHES/$p" \
+			>"$out/am.log" 2>&1; then
+			git -C "$ctree" am --abort >/dev/null 2>&1 || true
+			result fail "git am: $p does not apply on the base: $(head -n 3 "$out/am.log" | tr '\n' ' ')"
+			return 1
+		fi
+		commits+=("$(git -C "$ctree" rev-parse HEAD)")
+		n=$((n + 1))
+	done
+	result pass "git am: $n patches apply on $(git -C "$ctree" log -1 --format=%s "$rev")"
+}
+
+check_checkpatch() {
+	local p log n excused total=0 bad=0 e pat reason
+	for p in "${series[@]}"; do
+		log=$out/checkpatch-${p%.patch}.log
+		(cd "$ctree" && perl scripts/checkpatch.pl --strict --terse --no-summary \
+			"$PATCHES/$p") >"$log" 2>&1 || true
+		grep -E ': (ERROR|WARNING|CHECK):' "$log" >"$log.findings" || true
+		: >"$log.excused"
+		for e in "${EXCUSES[@]}"; do
+			pat=${e%%	*}
+			reason=${e#*	}
+			if grep -E -q -- "$pat" "$log.findings"; then
+				grep -E -- "$pat" "$log.findings" | sed "s|$|  [excused: $reason]|" >>"$log.excused"
+				grep -E -v -- "$pat" "$log.findings" >"$log.rest" || true
+				mv "$log.rest" "$log.findings"
+			fi
+		done
+		n=$(wc -l <"$log.findings")
+		excused=$(wc -l <"$log.excused")
+		total=$((total + excused))
+		if [ "$n" -gt 0 ]; then
+			bad=1
+			result fail "checkpatch --strict: $p: $n findings (see $log)"
+			sed 's/^/      /' "$log.findings" | head -n 10
+		elif grep -q -i 'traceback\|error:' "$log" && ! grep -q ': ERROR:' "$log"; then
+			bad=1
+			result fail "checkpatch --strict: $p: checkpatch itself failed (see $log)"
+		fi
+	done
+	[ "$bad" -eq 0 ] && result pass "checkpatch --strict: ${#series[@]} patches clean ($total excused findings, reasons in check.sh)"
+	[ "$bad" -eq 0 ]
+}
+
+# The three configs of the bisect builds: minimal, just enough for fs/fuse.
+config_lines() {
+	case $1 in
+	y) printf 'CONFIG_FUSE_FS=y\nCONFIG_FUSE_PASSTHROUGH=y\n' ;;
+	m) printf 'CONFIG_MODULES=y\nCONFIG_FUSE_FS=m\nCONFIG_FUSE_PASSTHROUGH=y\n' ;;
+	n) printf 'CONFIG_FUSE_FS=y\n# CONFIG_FUSE_PASSTHROUGH is not set\n' ;;
+	esac
+}
+
+cc="gcc"
+command -v ccache >/dev/null && cc="ccache gcc"
+
+# build_fuse CFG LOG [extra make args]: build fs/fuse/ of the checked-out
+# prefix in the config's own build directory; print its warnings to LOG.
+build_fuse() {
+	local cfg=$1 log=$2 bdir=$CACHE_DIR/build/check-$1 want
+	shift 2
+	mkdir -p "$bdir"
+	{
+		cat "$TOP/configs/base.config"
+		config_lines "$cfg"
+	} >"$bdir/fragments.config"
+	if ! cmp -s "$bdir/fragments.config" "$bdir/fragments.config.used" 2>/dev/null ||
+		[ ! -f "$bdir/.config" ]; then
+		make -s -C "$ctree" O="$bdir" CC="$cc" \
+			KCONFIG_ALLCONFIG="$bdir/fragments.config" allnoconfig >/dev/null
+		cp "$bdir/fragments.config" "$bdir/fragments.config.used"
+	fi
+	while IFS= read -r want; do
+		grep -qxF "$want" "$bdir/.config" || {
+			echo "config $cfg: Kconfig did not take '$want'" >"$log"
+			return 1
+		}
+	done < <(config_lines "$cfg")
+	# touch the sources so that every file is compiled and its warnings seen
+	find "$ctree/fs/fuse" -name '*.c' -exec touch {} +
+	make -C "$ctree" O="$bdir" CC="$cc" -j"$JOBS" "$@" fs/fuse/ >"$log.full" 2>&1 || {
+		cp "$log.full" "$log"
+		return 1
+	}
+	grep -E 'warning:|error:' "$log.full" | sed -E "s|^$ctree/||; s|^\.\./||" |
+		sort -u >"$log" || true
+}
+
+check_build() {
+	local cfg i ok=1 new log base_log
+	[ ${#commits[@]} -gt 0 ] || { result fail "builds: no commits (git am failed)"; return 1; }
+	for cfg in y m n; do
+		git -C "$ctree" checkout -q -f --detach "$rev"
+		base_log=$out/build-$cfg-base.log
+		if ! build_fuse "$cfg" "$base_log" W=1; then
+			result fail "build FUSE config $cfg: the base does not build (see $base_log)"
+			ok=0
+			continue
+		fi
+		for i in "${!commits[@]}"; do
+			git -C "$ctree" checkout -q -f --detach "${commits[$i]}"
+			log=$out/build-$cfg-$((i + 1)).log
+			if ! build_fuse "$cfg" "$log" W=1; then
+				result fail "build FUSE config $cfg: ${series[$i]} does not build (see $log)"
+				grep -E 'error' "$log" | head -n 5 | sed 's/^/      /'
+				ok=0
+				continue
+			fi
+			new=$(comm -13 "$base_log" "$log" | wc -l)
+			if [ "$new" -gt 0 ]; then
+				result fail "build FUSE config $cfg W=1: ${series[$i]} adds $new warnings (see $log)"
+				comm -13 "$base_log" "$log" | head -n 5 | sed 's/^/      /'
+				ok=0
+			fi
+		done
+		[ "$ok" -eq 1 ] && result pass "build FUSE config $cfg W=1: base and ${#commits[@]} prefixes build, $(wc -l <"$base_log") warnings in the base, none new"
+	done
+	git -C "$ctree" checkout -q -f --detach "${commits[-1]}"
+	[ "$ok" -eq 1 ]
+}
+
+check_sparse() {
+	local before after new
+	command -v sparse >/dev/null || { result fail "sparse: not installed"; return 1; }
+	[ ${#commits[@]} -gt 0 ] || { result fail "sparse: no commits (git am failed)"; return 1; }
+	git -C "$ctree" checkout -q -f --detach "$rev"
+	build_fuse y "$out/sparse-base.log" C=2 || { result fail "sparse: base failed"; return 1; }
+	git -C "$ctree" checkout -q -f --detach "${commits[-1]}"
+	build_fuse y "$out/sparse-series.log" C=2 || { result fail "sparse: series failed"; return 1; }
+	before=$(wc -l <"$out/sparse-base.log")
+	after=$(wc -l <"$out/sparse-series.log")
+	new=$(comm -13 "$out/sparse-base.log" "$out/sparse-series.log" | wc -l)
+	if [ "$new" -gt 0 ]; then
+		result fail "sparse C=2 fs/fuse: $before warnings before, $after after, $new new (see $out/sparse-series.log)"
+		comm -13 "$out/sparse-base.log" "$out/sparse-series.log" | head -n 5 | sed 's/^/      /'
+		return 1
+	fi
+	result pass "sparse C=2 fs/fuse: $before warnings before, $after after, none new"
+}
+
+check_selftests() {
+	if WERROR=1 TREE=$ctree WORK_DIR=$out/st "$TOP/scripts/build-selftests.sh" >"$out/selftests.log" 2>&1 &&
+		! grep -q 'warning:' "$out/selftests.log"; then
+		result pass "selftests: filesystems/fuse builds with -Wall -Werror, no warning"
+	else
+		result fail "selftests: filesystems/fuse does not build cleanly (see $out/selftests.log)"
+		return 1
+	fi
+}
+
+# Run a command on each changed file at the base and at the series' end,
+# and count the warning lines it prints: only new ones count.
+changed_files() {
+	git -C "$ctree" diff --name-only "$rev" "${commits[-1]}" -- "$@"
+}
+
+check_docs() {
+	local f before=0 after=0 n ok=1
+	[ ${#commits[@]} -gt 0 ] || { result fail "docs: no commits (git am failed)"; return 1; }
+	for f in $(changed_files '*.rst'); do
+		n=$(git -C "$ctree" show "${commits[-1]}:$f" | python3 -c '
+import sys, docutils.core, docutils.utils
+src = sys.stdin.read()
+try:
+    docutils.core.publish_doctree(src, settings_overrides={
+        "report_level": 2, "halt_level": 5, "warning_stream": sys.stdout})
+except docutils.utils.SystemMessage as e:
+    print(e)
+' | grep -c -E '(WARNING|ERROR|SEVERE)' || true)
+		if [ "$n" -gt 0 ]; then
+			result fail "docs: $f: $n docutils warnings"
+			ok=0
+		else
+			result pass "docs: $f parses without warnings"
+		fi
+	done
+	for f in $(changed_files '*.c' '*.h' ':!tools/'); do
+		git -C "$ctree" checkout -q -f --detach "$rev"
+		[ -f "$ctree/$f" ] &&
+			before=$((before + $( (cd "$ctree" && python3 scripts/kernel-doc -none -Wall "$f") 2>&1 | grep -c -i warning || true)))
+		git -C "$ctree" checkout -q -f --detach "${commits[-1]}"
+		after=$((after + $( (cd "$ctree" && python3 scripts/kernel-doc -none -Wall "$f") 2>&1 | grep -c -i warning || true)))
+	done
+	if [ "$after" -gt "$before" ]; then
+		result fail "kernel-doc -Wall on the changed sources: $before warnings before, $after after"
+		ok=0
+	else
+		result pass "kernel-doc -Wall on the changed sources: $before warnings before, $after after"
+	fi
+	[ "$ok" -eq 1 ]
+}
+
+check_cover() {
+	local cl=$PATCHES/0000-cover-letter.txt ok=1 p subj version
+	[ -f "$cl" ] || { result fail "cover letter: no $cl"; return 1; }
+	grep -q '\*\*\* SUBJECT HERE \*\*\*\|\*\*\* BLURB HERE \*\*\*' "$cl" &&
+		{ result fail "cover letter: still the format-patch template"; ok=0; }
+	grep -q "^Subject: \[PATCH 0/${#series[@]}\]" "$cl" ||
+		{ result fail "cover letter: subject is not [PATCH 0/${#series[@]}]"; ok=0; }
+	for p in "${series[@]}"; do
+		subj=$(sed -n 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //p' "$PATCHES/$p")
+		grep -qF "${subj:0:40}" "$cl" ||
+			{ result fail "cover letter: does not name $p"; ok=0; }
+	done
+	for section in Testing ABI 'Changes against'; do
+		grep -q "^$section" "$cl" || { result fail "cover letter: no '$section' section"; ok=0; }
+	done
+	grep -q '^To: ' "$cl" || { result fail "cover letter: no recipients"; ok=0; }
+	if [ -z "${KDIR:-}" ]; then
+		version=$(git -C "$repo" log -1 --format=%s "$rev" | sed -n 's/.* \([^ ]*\)$/\1/p')
+		grep -qF "$version" "$cl" ||
+			{ result fail "cover letter: does not name the base ($version)"; ok=0; }
+	fi
+	[ "$ok" -eq 1 ] && result pass "cover letter: names ${#series[@]} patches, the base, the ABI, the tests, $(grep -c '@' "$cl") recipients"
+	[ "$ok" -eq 1 ]
+}
+
+t0=$(date +%s)
+for c in "${checks[@]}"; do
+	case $c in
+	am) check_am || true ;;
+	*)
+		[ ${#commits[@]} -gt 0 ] || [ "$c" = cover ] || check_am >/dev/null || true
+		"check_$c" || true
+		;;
+	esac
+done
+p=$(grep -c '^pass ' "$res" || true)
+f=$(grep -c '^fail ' "$res" || true)
+echo "check: $p passed, $f failed ($(($(date +%s) - t0))s, logs in $out)"
+[ "$f" -eq 0 ]
