@@ -40,6 +40,9 @@ EXCUSES=(
 )
 
 out=$LOG_DIR/check
+mkdir -p "$LOG_DIR"
+exec 9>"$LOG_DIR/check.lock"
+flock -n 9 || die "another check.sh is running (lock: $LOG_DIR/check.lock)"
 rm -rf "$out"
 mkdir -p "$out"
 res=$out/results

@@ -51,7 +51,7 @@ recipients() {
 		[ "${p##*/}" = 0000-cover-letter.patch ] || files+=("$p")
 	done
 	(cd "$TREE" && perl scripts/get_maintainer.pl --no-rolestats --no-git \
-		--no-git-fallback --no-tree "$@" "${files[@]}") | grep '@' || true
+		--no-git-fallback --no-tree "$@" "${files[@]}") | grep '@' | LC_ALL=C sort || true
 }
 mapfile -t to < <(recipients --no-r --no-l)
 mapfile -t cc < <(recipients --no-m)
@@ -65,7 +65,7 @@ mv "$tmp/0000-cover-letter.patch" "$tmp/0000-cover-letter.txt"
 (cd "$tmp" && ls -1 -- *.patch) >"$tmp/series"
 
 if [ -n "$check" ]; then
-	diff -r -q "$tmp" "$PATCHES" >/dev/null || {
+	diff -r "$tmp" "$PATCHES" >"$LOG_DIR/export-check.diff" 2>&1 || {
 		echo "patches/ differs from the work tree"
 		exit 1
 	}

@@ -24,7 +24,14 @@ kmemleak=/sys/kernel/debug/kmemleak
 
 rc=0
 echo "guest: running the kselftests at $(up)s"
-(cd "$kst" && ./run_kselftest.sh -o "$timeout" "$@") 2>&1 | tee "$out/tap.log" || rc=$?
+# The runner writes to /dev/stdout, which virtme-ng points at a port of its
+# own: keep each program's output in a file of ours (-p), and show it.
+mkdir -p "$out/tests"
+(cd "$kst" && ./run_kselftest.sh -o "$timeout" -p "$out/tests" "$@") >"$out/tap.log" 2>&1 || rc=$?
+cat "$out/tap.log"
+for f in "$out"/tests/*; do
+	[ -f "$f" ] && sed "s|^|${f##*/}: |" "$f"
+done
 
 echo "guest: kselftests done at $(up)s"
 if [ -w "$kmemleak" ]; then

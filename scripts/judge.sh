@@ -17,31 +17,37 @@ dir=$1
 res=$dir/results
 : >"$res"
 
+# tap.log: the runner's line per program; tests/NAME: that program's own
+# output, where a kselftest_harness program has a result line per test.
 if [ -s "$dir/tap.log" ]; then
-	awk '
-	/^# (not )?ok [0-9]+ / {
-		line = substr($0, 3)
-		kind = (line ~ /^not ok/) ? "fail" : "pass"
-		if (line ~ /# [Ss][Kk][Ii][Pp]/) kind = "skip"
-		sub(/^(not )?ok [0-9]+ /, "", line)
-		sub(/ # .*/, "", line)
-		cases[n++] = kind " " prog ": " line
-		if (kind == "fail") nfail++
-		next
-	}
-	/^# selftests: / { prog = $NF; next }
-	/^(not )?ok [0-9]+ selftests: / {
-		name = $0; sub(/^(not )?ok [0-9]+ selftests: /, "", name); sub(/ # .*/, "", name)
-		kind = ($0 ~ /^not ok/) ? "fail" : "pass"
-		if ($0 ~ /# [Ss][Kk][Ii][Pp]/) kind = "skip"
-		if (n == 0)
-			print kind, name
-		for (i = 0; i < n; i++)
-			print cases[i]
-		if (n > 0 && kind == "fail" && nfail == 0)
-			print "fail", name " (exit status, e.g. a timeout or a crash)"
-		n = 0; nfail = 0
-	}' "$dir/tap.log" >>"$res"
+	grep -E '^(not )?ok [0-9]+ selftests: ' "$dir/tap.log" | while IFS= read -r line; do
+		name=${line#*selftests: }
+		name=${name%% # *}
+		prog=${name##*: }
+		kind=pass
+		case $line in
+		not\ ok*) kind=fail ;;
+		*"# SKIP"* | *"# skip"*) kind=skip ;;
+		esac
+		cases=$(awk -v prog="$prog" '
+			/selftests: / { next }
+			/^(# )?(not )?ok [0-9]+ / {
+				line = $0; sub(/^# /, "", line)
+				kind = (line ~ /^not ok/) ? "fail" : "pass"
+				if (line ~ /# [Ss][Kk][Ii][Pp]/) kind = "skip"
+				sub(/^(not )?ok [0-9]+ /, "", line); sub(/ # .*/, "", line)
+				print kind, prog ": " line
+			}' "$dir/tests/$prog" 2>/dev/null || true)
+		if [ -z "$cases" ]; then
+			echo "$kind $name"
+		else
+			echo "$cases"
+			# the program failed although no test case did: a crash or a timeout
+			if [ "$kind" = fail ] && ! grep -q '^fail ' <<<"$cases"; then
+				echo "fail $name (exit status: a crash or a timeout)"
+			fi
+		fi
+	done >>"$res"
 fi
 grep -q . "$res" || echo "fail vm: no test results (see $dir/console.log)" >>"$res"
 

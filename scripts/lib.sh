@@ -19,7 +19,7 @@ BASE_SUITE=${BASE_SUITE:-trixie-backports}
 BASE_PKG=${BASE_PKG:-linux-source-7.3}
 BASE_REPO=${BASE_REPO:-$CACHE_DIR/base/linux}
 BASE_TAG=base
-PATCHES=$TOP/patches
+PATCHES=${PATCHES:-$TOP/patches}
 COVER=$TOP/cover-letter.txt
 JOBS=${JOBS:-$(nproc)}
 
