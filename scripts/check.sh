@@ -174,7 +174,7 @@ build_fuse() {
 }
 
 check_build() {
-	local cfg i ok=1 new log base_log
+	local cfg i ok=1 new added log base_log prev_log
 	[ ${#commits[@]} -gt 0 ] || { result fail "builds: no commits (git am failed)"; return 1; }
 	for cfg in y m n; do
 		git -C "$ctree" checkout -q -f --detach "$rev"
@@ -184,6 +184,7 @@ check_build() {
 			ok=0
 			continue
 		fi
+		prev_log=$base_log
 		for i in "${!commits[@]}"; do
 			git -C "$ctree" checkout -q -f --detach "${commits[$i]}"
 			log=$out/build-$cfg-$((i + 1)).log
@@ -194,11 +195,16 @@ check_build() {
 				continue
 			fi
 			new=$(comm -13 "$base_log" "$log" | wc -l)
-			if [ "$new" -gt 0 ]; then
-				result fail "build FUSE config $cfg W=1: ${series[$i]} adds $new warnings (see $log)"
-				comm -13 "$base_log" "$log" | head -n 5 | sed 's/^/      /'
+			added=$(comm -13 "$prev_log" "$log" | wc -l)
+			if [ "$added" -gt 0 ] && [ "$new" -gt 0 ]; then
+				result fail "build FUSE config $cfg W=1: ${series[$i]} adds $added warnings (see $log)"
+				comm -13 "$prev_log" "$log" | head -n 5 | sed 's/^/      /'
+				ok=0
+			elif [ "$new" -gt 0 ]; then
+				result fail "build FUSE config $cfg W=1: ${series[$i]} still has $new new warnings of an earlier patch"
 				ok=0
 			fi
+			prev_log=$log
 		done
 		[ "$ok" -eq 1 ] && result pass "build FUSE config $cfg W=1: base and ${#commits[@]} prefixes build, $(wc -l <"$base_log") warnings in the base, none new"
 	done

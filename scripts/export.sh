@@ -28,7 +28,8 @@ tmp=$(mktemp -d "$TOP/.patches.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 git -C "$TREE" config branch.series.description "$(cat "$COVER")"
-last_date=$(git -C "$TREE" log -1 --format=%cI HEAD)
+# the author date: git am keeps it, the committer date is "now"
+last_date=$(git -C "$TREE" log -1 --format=%aI HEAD)
 format_patch() {
 	local out=$1
 	shift
