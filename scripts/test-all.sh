@@ -23,7 +23,7 @@ record() {
 check() {
 	local name=$1
 	shift
-	if step "$name" "$LOG_DIR/${name// /-}.log" "$@"; then
+	if step "$name" "$LOG_DIR/${name//[^a-zA-Z0-9]/-}.log" "$@"; then
 		record pass "$name"
 	else
 		record fail "$name"
