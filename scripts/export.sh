@@ -78,4 +78,5 @@ rm -rf "$PATCHES.old"
 mv "$tmp" "$PATCHES"
 rm -rf "$PATCHES.old"
 trap - EXIT
+git -C "$TREE" tag -f exported HEAD >/dev/null
 say "exported $n patches and the cover letter to patches/"

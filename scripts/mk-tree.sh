@@ -28,7 +28,11 @@ if [ -d "$TREE/.git" ]; then
 	if [ -z "$force" ]; then
 		[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 			die "$TREE has uncommitted changes; commit and 'make export', or use --force"
-		if ! "$TOP/scripts/export.sh" --check >/dev/null 2>&1; then
+		# "exported" marks what the last make tree or make export left:
+		# a tree still there holds nothing that patches/ lacks.
+		head=$(git -C "$TREE" rev-parse HEAD)
+		mark=$(git -C "$TREE" rev-parse -q --verify refs/tags/exported || true)
+		if [ "$head" != "$mark" ] && ! "$TOP/scripts/export.sh" --check >/dev/null 2>&1; then
 			die "$TREE has commits that are not in patches/; 'make export' first, or use --force"
 		fi
 	fi
@@ -54,4 +58,5 @@ for p in "${series[@]}"; do
 		die "$p does not apply"
 	fi
 done
+git -C "$TREE" tag -f exported HEAD >/dev/null
 say "work tree $TREE: $(git -C "$TREE" describe --always) (${#series[@]} patches on $(git -C "$TREE" log -1 --format=%s "$rev"))"
