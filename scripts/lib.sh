@@ -23,6 +23,12 @@ PATCHES=${PATCHES:-$TOP/patches}
 COVER=$TOP/cover-letter.txt
 JOBS=${JOBS:-$(nproc)}
 
+# How the test VM is started (vmtest.sh, run.sh). /dev/kvm here belongs to
+# a nested hypervisor that does not boot these kernels, and qemu 7.2's
+# multi-threaded TCG oopses while the kernel patches its text: software
+# emulation, single-threaded, with 2 vCPUs for the concurrency tests.
+VNG_VM=(--disable-kvm --cpus 2 --memory 2G --qemu-opts="-accel tcg,thread=single")
+
 die() {
 	echo "${0##*/}: error: $*" >&2
 	exit 1

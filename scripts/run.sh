@@ -22,5 +22,4 @@ step "selftests" "$LOG_DIR/selftests.log" "$TOP/scripts/build-selftests.sh"
 walk=$WORK_DIR/kselftest/filesystems/fuse/passthrough_recovery
 [ -x "$walk" ] || die "no $walk; does the work tree have the selftests patch?"
 echo ">>> booting $(cat "$BUILD_DIR/include/config/kernel.release") (about a minute under emulation)"
-vng --run "$BUILD_DIR/arch/x86/boot/bzImage" --disable-kvm --cpus 2 --memory 2G \
-	--qemu-opts="-accel tcg,thread=single" -- "$walk" "$nfiles"
+vng --run "$BUILD_DIR/arch/x86/boot/bzImage" "${VNG_VM[@]}" -- "$walk" "$nfiles"

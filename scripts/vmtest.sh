@@ -23,11 +23,7 @@ out=$LOG_DIR/vmtest
 rm -rf "$out"
 mkdir -p "$out"
 
-# /dev/kvm here belongs to a nested hypervisor that does not boot these
-# kernels, and qemu 7.2's multi-threaded TCG oopses while patching kernel
-# text: software emulation, single-threaded.
-vng_args=(--run "$kernel" --disable-kvm --cpus 2 --memory 2G --verbose
-	--qemu-opts="-accel tcg,thread=single" --rwdir "$out")
+vng_args=(--run "$kernel" "${VNG_VM[@]}" --verbose --rwdir "$out")
 # shellcheck disable=SC2206 # VNG_ARGS is meant to be split
 vng_args+=(${VNG_ARGS:-})
 
