@@ -28,7 +28,7 @@ vng_args=(--run "$kernel" "${VNG_VM[@]}" --verbose --rwdir "$out")
 vng_args+=(${VNG_ARGS:-})
 
 t0=$(date +%s)
-echo ">>> vmtest: booting $(basename "$(dirname "$(dirname "$(dirname "$kernel")")")")/bzImage (log: $out/console.log)"
+echo ">>> vmtest: booting $(cat "$BUILD_DIR/include/config/kernel.release") (log: $out/console.log)"
 rc=0
 timeout "${VM_TIMEOUT:-2400}" vng "${vng_args[@]}" -- \
 	"$TOP/scripts/guest-test.sh" "$kst" "$out" "${TEST_TIMEOUT:-300}" "${args[@]}" \
