@@ -23,11 +23,26 @@ PATCHES=${PATCHES:-$TOP/patches}
 COVER=$TOP/cover-letter.txt
 JOBS=${JOBS:-$(nproc)}
 
+# ccache in depend mode: it hashes the headers named by the compiler's own
+# -MMD output instead of running the preprocessor a second time. On a cold
+# cache that halves the cost of each kernel object (measured on fs/fuse/:
+# 31 s plain, 15 s depend mode, 14 s without ccache).
+export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
+
 # How the test VM is started (vmtest.sh, run.sh). /dev/kvm here belongs to
 # a nested hypervisor that does not boot these kernels, and qemu 7.2's
 # multi-threaded TCG oopses while the kernel patches its text: software
 # emulation, single-threaded, with 2 vCPUs for the concurrency tests.
-VNG_VM=(--disable-kvm --cpus 2 --memory 2G --qemu-opts="-accel tcg,thread=single")
+#
+# no5lvl: qemu's TCG "max" CPU has LA57, so the guest would run with 5-level
+# paging. With KASAN that trips over an early-boot window that is not ours:
+# identify_cpu() clears boot_cpu_data's capabilities before it reads them
+# back, so an interrupt arriving in between sees pgtable_l5_enabled() false,
+# KASAN computes its shadow bounds for 4-level paging, and the irq_desc lock
+# in the 5-level direct map (0xff11...) is reported as a wild access. 4-level
+# paging is also what the machines that run FUSE servers use.
+VNG_VM=(--disable-kvm --cpus 2 --memory 2G --append no5lvl
+	--qemu-opts="-accel tcg,thread=single")
 
 die() {
 	echo "${0##*/}: error: $*" >&2
