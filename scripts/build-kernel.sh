@@ -4,13 +4,21 @@
 # config file. Every requested option is checked to be in the result, so a
 # fragment line that Kconfig silently dropped is an error, not a surprise.
 #
-# usage: build-kernel.sh [FRAGMENT...]   (default: base fuse debug)
+# usage: build-kernel.sh [--no-selftest-config] [FRAGMENT...]
+#   FRAGMENT  a name from configs/ (default: base fuse debug)
+#   --no-selftest-config  leave out the selftests' config file (the
+#             benchmark kernels: the base tree has no such file)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+with_st=1
+if [ "${1:-}" = --no-selftest-config ]; then
+	with_st=0
+	shift
+fi
 frags=("$@")
 [ ${#frags[@]} -gt 0 ] || frags=(base fuse debug)
-[ -f "$TREE/Makefile" ] || die "no work tree in $TREE; run 'make tree' first"
+[ -f "$TREE/Makefile" ] || die "no kernel tree in $TREE; run 'make tree' first"
 
 files=()
 for f in "${frags[@]}"; do
@@ -18,7 +26,7 @@ for f in "${frags[@]}"; do
 	files+=("$TOP/configs/$f.config")
 done
 st_config=$TREE/tools/testing/selftests/filesystems/fuse/config
-if [ -f "$st_config" ]; then
+if [ "$with_st" = 1 ] && [ -f "$st_config" ]; then
 	files+=("$st_config")
 	frags+=("selftests/filesystems/fuse/config")
 fi

@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# "make bench": the benchmarks of the series, in the VM, on kernels without
+# the debug options. Not part of make test.
+#
+# Two kernels from the same fragments (configs/base, fuse, bench): the base
+# and the patched work tree. bench/close_all_bench.c runs in the guest:
+#   recovery  one CLOSE_ALL against N BACKING_CLOSEs, N = 1e3, 1e4, 1e5, 3e5
+#   lock      BACKING_OPEN latency on CPU 1 while CPU 0 runs CLOSE_ALL
+#   memory    slab memory of 100,000 ids, before, with them, after CLOSE_ALL
+#   hot       open + read 4 KiB + close, on both kernels, boots interleaved,
+#             counted in guest instructions (see hot_vm below)
+# Every figure is the median of repeated runs, with min and max. The table
+# goes to stdout and to $BENCH_DIR/results.txt.
+#
+# usage: bench.sh
+#   BENCH_ROUNDS  boots of each kernel for the hot path (default 2)
+#   BENCH_REPS    repetitions inside one boot (default 5)
+#   HOT_ITERS     open+read+close per hot-path repetition (default 500)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 0 ] || die "usage: bench.sh  (settings come from the environment)"
+rounds=${BENCH_ROUNDS:-2}
+reps=${BENCH_REPS:-5}
+iters=${HOT_ITERS:-500}
+for v in "$rounds" "$reps" "$iters"; do
+	case $v in
+	'' | *[!0-9]* | 0) die "BENCH_ROUNDS, BENCH_REPS and HOT_ITERS are positive numbers" ;;
+	esac
+done
+
+BENCH_DIR=${BENCH_DIR:-$CACHE_DIR/build/bench}
+base_tree=$WORK_DIR/base-tree
+log=$LOG_DIR/bench
+mkdir -p "$log" "$BENCH_DIR"
+
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/get-base.sh"
+[ -d "$TREE/.git" ] || "$TOP/scripts/mk-tree.sh"
+
+# the base tree: the base revision, checked out on its own
+rev=$(base_rev)
+if [ ! -d "$base_tree/.git" ]; then
+	need_disk "$WORK_DIR" 3
+	say "checking the base out into $base_tree"
+	git clone -q --shared --no-checkout "$(base_repo)" "$base_tree"
+fi
+git -C "$base_tree" fetch -q "$(base_repo)" "$rev" 2>/dev/null || true
+git -C "$base_tree" checkout -q -f --detach "$rev"
+
+frags=(base fuse bench)
+step "patched benchmark kernel" "$log/kernel-patched.log" \
+	env BUILD_DIR="$BENCH_DIR/patched" "$TOP/scripts/build-kernel.sh" \
+	--no-selftest-config "${frags[@]}"
+step "base benchmark kernel" "$log/kernel-base.log" \
+	env TREE="$base_tree" BUILD_DIR="$BENCH_DIR/base" "$TOP/scripts/build-kernel.sh" \
+	--no-selftest-config "${frags[@]}"
+cmp -s "$BENCH_DIR/patched/.config" "$BENCH_DIR/base/.config" ||
+	die "the two benchmark kernels were configured differently"
+
+# the program: the work tree's uapi headers and the selftests' server
+say "building bench/close_all_bench.c"
+make -s -C "$TREE" O="$BENCH_DIR/headers-build" INSTALL_HDR_PATH="$BENCH_DIR/headers" \
+	headers_install
+bin=$BENCH_DIR/close_all_bench
+gcc -O2 -Wall -Wextra -Werror -isystem "$BENCH_DIR/headers/include" \
+	-I "$TREE/tools/testing/selftests/filesystems/fuse" \
+	-o "$bin" "$TOP/bench/close_all_bench.c" -lpthread
+
+# How the hot-path guests run: one vCPU, and qemu's -icount, which makes the
+# guest clock count instructions (shift=0: one per nanosecond). Wall time
+# under emulation depends on how qemu's translation cache meets the
+# kernel's code layout: two kernels that run the same instructions on this
+# path differed by up to 15% in wall time, and by nothing in instructions.
+# One vCPU: with single-threaded emulation a busy second vCPU (a late boot
+# job) would share the host thread.
+hot_vm=(--cpus 1 --qemu-opts="-icount shift=0,sleep=off")
+
+# vm KERNEL LOG full|hot CMD...: boot KERNEL, run CMD in it, keep its
+# output in LOG; "full" is the test VM's setup (2 vCPUs), "hot" the above
+vm() {
+	local kernel=$1 out=$2 how=$3 t0 rc=0 args=()
+	shift 3
+	[ "$how" = hot ] && args=("${hot_vm[@]}")
+	t0=$(date +%s)
+	echo ">>> $(basename "$out" .out): booting (log: $out)"
+	timeout "${VM_TIMEOUT:-1800}" vng --run "$kernel" "${VNG_VM[@]}" "${args[@]}" -- "$@" \
+		</dev/null >"$out" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ] || ! grep -q '^result ' "$out"; then
+		tail -n 20 "$out" >&2
+		die "the benchmark failed in the VM (exit $rc); see $out"
+	fi
+	echo "<<< done in $(($(date +%s) - t0))s"
+}
+
+patched=$BENCH_DIR/patched/arch/x86/boot/bzImage
+base=$BENCH_DIR/base/arch/x86/boot/bzImage
+rm -f "$log"/*.out
+vm "$patched" "$log/patched-full.out" full sh -c \
+	"$bin recovery $reps && $bin lock $((reps < 3 ? reps : 3)) && $bin memory $reps"
+for r in $(seq 1 "$rounds"); do
+	vm "$base" "$log/hot-base-$r.out" hot "$bin" hot "$iters" "$reps"
+	vm "$patched" "$log/hot-patched-$r.out" hot "$bin" hot "$iters" "$reps"
+done
+
+for m in "result grace " "result recovery n=1000 " "result recovery n=10000 " \
+	"result recovery n=100000 " "result recovery n=300000 " "result lock " "result memory "; do
+	grep -q -F -- "$m" "$log/patched-full.out" || die "no '$m' line in $log/patched-full.out"
+done
+
+# The table. val KEY MATCH [FILE]: KEY's value on the first result line
+# (of the full run, by default) that contains MATCH.
+full=$log/patched-full.out
+val() {
+	grep -h '^result ' "${3:-$full}" | grep -F -- "$2" | head -n 1 |
+		tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+# calc EXPR VAR=VALUE...: awk arithmetic, printed as awk prints numbers
+calc() {
+	local expr=$1
+	shift
+	awk "${@/#/-v}" "BEGIN { print $expr }" </dev/null
+}
+# mmm KEY MATCH: "median [min..max]" of a figure, in microseconds
+mmm() {
+	calc 'sprintf("%.0f [%.0f..%.0f]", m / 1e3, a / 1e3, b / 1e3)' \
+		m="$(val "${1}_med" "$2")" a="$(val "${1}_min" "$2")" b="$(val "${1}_max" "$2")"
+}
+# hot_mmm FILES...: median, min, max and count of the hot-path figures
+hot_mmm() {
+	grep -h '^result hot ' "$@" | tr ' ' '\n' | sed -n 's/^ns_per_op=//p' |
+		sort -n | awk '{ v[NR] = $1 } END { printf "%d %d %d %d\n", v[int((NR + 1) / 2)], v[1], v[NR], NR }'
+}
+row() {
+	printf '%-44s %-36s %-22s %s\n' "$@"
+}
+# verdict CONDITION VAR=VALUE...: yes or NO; a NO is remembered
+missed=0
+verdict() {
+	if [ "$(calc "($1) ? 1 : 0" "${@:2}")" = 1 ]; then
+		echo yes
+	else
+		echo NO
+	fi
+}
+
+res=$BENCH_DIR/results.txt
+{
+	echo "make bench, $(date -u +%Y-%m-%d), host $(uname -r), $(nproc) CPUs, guest under qemu TCG (2 vCPUs)"
+	echo "kernels: Linux $(git -C "$base_tree" describe --always "$rev" 2>/dev/null || echo "$rev") base and patched, configs/{base,fuse,bench}.config"
+	echo "figures: median [min..max] of $reps runs in one boot; times in microseconds"
+	echo "hot path: $reps runs in each of $rounds boots of each kernel, in guest instructions (qemu -icount)"
+	echo
+	row "measure" "figure" "target" "met"
+	g=$(val close_all_med "grace")
+	row "CLOSE_ALL of an empty map (a grace period)" "$(mmm close_all grace)" "-" "-"
+	for n in 1000 10000 100000 300000; do
+		m="n=$n "
+		ratio=$(calc 'sprintf("%.1f", a / b)' a="$(val closes_med "$m")" b="$(val close_all_med "$m")")
+		row "N=$n: one CLOSE_ALL" "$(mmm close_all "$m")" "-" "-"
+		row "N=$n: N BACKING_CLOSE" "$(mmm closes "$m")" "-" "-"
+		if [ "$n" = 100000 ]; then
+			ok=$(verdict 'r >= 10' r="$ratio")
+			row "N=$n: BACKING_CLOSEs / CLOSE_ALL" "${ratio}x" ">= 10x" "$ok"
+		else
+			row "N=$n: BACKING_CLOSEs / CLOSE_ALL" "${ratio}x" "-" "-"
+		fi
+		[ "${ok:-yes}" = yes ] || missed=1
+		ok=
+	done
+	# linear beyond one grace period: the cost per id, grace period taken
+	# off, at 3e5 against 1e5 (at 1e4 the grace period's spread hides it)
+	per5=$(calc 'sprintf("%.0f", (c - g) / 1e5)' c="$(val close_all_med "n=100000 ")" g="$g")
+	per3=$(calc 'sprintf("%.0f", (c - g) / 3e5)' c="$(val close_all_med "n=300000 ")" g="$g")
+	lin=$(calc 'sprintf("%.2f", a / b)' a="$per3" b="$per5")
+	ok=$(verdict 'l > 0 && l <= 1.5' l="$lin")
+	[ "$ok" = yes ] || missed=1
+	row "CLOSE_ALL per id beyond the grace period" "${per5} ns at 1e5, ${per3} ns at 3e5" \
+		"3e5 / 1e5 <= 1.5" "$ok (${lin})"
+
+	l="result lock"
+	lat() {
+		calc 'sprintf("%.1f / %.1f / %.0f (%d calls)", a / 1e3, b / 1e3, c / 1e3, n)' \
+			a="$(val "${1}_p50" "$l")" b="$(val "${1}_p99" "$l")" \
+			c="$(val "${1}_max" "$l")" n="$(val "${1}_n" "$l")"
+	}
+	row "BACKING_OPEN p50/p99/max, CPU 0 idle" "$(lat idle)" "-" "-"
+	row "BACKING_OPEN p50/p99/max, CPU 0 spinning" "$(lat spin)" "-" "-"
+	row "BACKING_OPEN p50/p99/max, CLOSE_ALL(1e5)" "$(lat busy)" "-" "-"
+	lr=$(calc 'sprintf("%.2f", a / b)' a="$(val busy_p99 "$l")" b="$(val idle_p99 "$l")")
+	ok=$(verdict 'r <= 2' r="$lr")
+	[ "$ok" = yes ] || missed=1
+	row "p99 during CLOSE_ALL / p99 idle" "${lr}x" "<= 2x" "$ok"
+
+	m="result memory"
+	b=$(val before_kib_med "$m")
+	p=$(val peak_kib_med "$m")
+	a=$(val after_kib_med "$m")
+	ok=$(verdict 'a - b <= 0.02 * (p - b)' a="$a" b="$b" p="$p")
+	[ "$ok" = yes ] || missed=1
+	row "slab KiB: before / with 1e5 ids / after" "$b / $p / $a" \
+		"after <= before + 2%" "$ok ($((a - b)) of $((p - b)) KiB)"
+
+	read -r hb hbmin hbmax hbn < <(hot_mmm "$log"/hot-base-*.out)
+	read -r hp hpmin hpmax hpn < <(hot_mmm "$log"/hot-patched-*.out)
+	hr=$(calc 'sprintf("%.3f", b / p)' b="$hb" p="$hp")
+	ok=$(verdict 'r >= 0.98' r="$hr")
+	[ "$ok" = yes ] || missed=1
+	row "open+read 4K+close, base ($hbn runs)" "$hb [$hbmin..$hbmax] instr." "-" "-"
+	row "open+read 4K+close, patched ($hpn runs)" "$hp [$hpmin..$hpmax] instr." "-" "-"
+	row "hot path speed, patched / base (medians)" "$hr" ">= 0.98" "$ok"
+	echo
+	if [ "$missed" = 0 ]; then
+		echo "every target is met"
+	else
+		echo "NOT every target is met: see the NO lines"
+	fi
+} | tee "$res"
+say "table written to $res; raw output in $log"
