@@ -3,11 +3,17 @@
 # system's apt configuration: a private sources list and lists directory,
 # built from the archive URI the machine's own apt sources already use.
 #
-# usage: apt-private.sh DESTDIR SUITE PACKAGE...
+# usage: apt-private.sh [--source] DESTDIR SUITE PACKAGE...
+#   --source  fetch the source packages (apt-get source --download-only)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 3 ] || die "usage: apt-private.sh DESTDIR SUITE PACKAGE..."
+kind=deb
+if [ "${1:-}" = --source ]; then
+	kind=deb-src
+	shift
+fi
+[ $# -ge 3 ] || die "usage: apt-private.sh [--source] DESTDIR SUITE PACKAGE..."
 dest=$1 suite=$2
 shift 2
 
@@ -26,22 +32,33 @@ archive_uri() {
 	echo "$uri"
 }
 
+# one lists directory per suite and kind: apt drops the lists of every
+# source that the list it is given does not name
 state=$CACHE_DIR/apt
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$dest"
+lists=$state/lists-$kind-$suite
+mkdir -p "$lists/partial" "$state/cache/archives/partial" "$dest"
 uri=$(archive_uri)
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" \
-	>"$state/sources-$suite.list"
-opts=(-o "Dir::Etc::SourceList=$state/sources-$suite.list"
+echo "$kind [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" \
+	>"$state/sources-$kind-$suite.list"
+opts=(-o "Dir::Etc::SourceList=$state/sources-$kind-$suite.list"
 	-o Dir::Etc::SourceParts=/dev/null
-	-o "Dir::State::Lists=$state/lists"
+	-o "Dir::State::Lists=$lists"
 	-o "Dir::Cache=$state/cache"
 	-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
 	-o APT::Sandbox::User=root)
 
-say "updating the package list of $suite"
-apt-get -q "${opts[@]}" update >"$state/update-$suite.log" 2>&1 ||
-	die "cannot reach the archive for $suite; see $state/update-$suite.log"
+say "updating the $kind package list of $suite"
+apt-get -q "${opts[@]}" update >"$state/update-$kind-$suite.log" 2>&1 ||
+	die "cannot reach the archive for $suite; see $state/update-$kind-$suite.log"
 cd "$dest"
+if [ "$kind" = deb-src ]; then
+	for pkg in "$@"; do
+		say "downloading the source of $pkg"
+		apt-get -q "${opts[@]}" source --download-only "$pkg" >/dev/null ||
+			die "cannot download the source of $pkg from $suite"
+	done
+	exit 0
+fi
 for pkg in "$@"; do
 	ver=$(apt-cache "${opts[@]}" show "$pkg" 2>/dev/null |
 		awk '/^Version:/ { print $2 }' | sort -V | tail -n 1)
