@@ -22,6 +22,8 @@ BASE_TAG=base
 PATCHES=${PATCHES:-$TOP/patches}
 COVER=$TOP/cover-letter.txt
 JOBS=${JOBS:-$(nproc)}
+# a sparse that the 7.3 kernel accepts as its checker (deps.sh builds it)
+SPARSE=${SPARSE:-$CACHE_DIR/tools/sparse}
 
 # ccache in depend mode: it hashes the headers named by the compiler's own
 # -MMD output instead of running the preprocessor a second time. On a cold
