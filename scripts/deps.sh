@@ -50,5 +50,6 @@ if [ ! -x "$SPARSE" ]; then
 	make -C "$sdir" -j"$JOBS" sparse >"$src/build.log" 2>&1 ||
 		die "cannot build sparse; see $src/build.log"
 	install -D -m 755 "$sdir/sparse" "$SPARSE"
+	say "sparse from $(basename "$(ls "$src"/*.dsc)" .dsc) in $SPARSE"
 fi
-say "host ready: $(vng --version), $(qemu-system-x86_64 --version | head -n 1), sparse $("$SPARSE" --version)"
+say "host ready: $(vng --version), $(qemu-system-x86_64 --version | head -n 1), sparse in $SPARSE"
