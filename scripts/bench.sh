@@ -51,10 +51,10 @@ git -C "$base_tree" checkout -q -f --detach "$rev"
 frags=(base fuse bench)
 step "patched benchmark kernel" "$log/kernel-patched.log" \
 	env BUILD_DIR="$BENCH_DIR/patched" "$TOP/scripts/build-kernel.sh" \
-	--no-selftest-config "${frags[@]}"
+	"${frags[@]}"
 step "base benchmark kernel" "$log/kernel-base.log" \
 	env TREE="$base_tree" BUILD_DIR="$BENCH_DIR/base" "$TOP/scripts/build-kernel.sh" \
-	--no-selftest-config "${frags[@]}"
+	"${frags[@]}"
 cmp -s "$BENCH_DIR/patched/.config" "$BENCH_DIR/base/.config" ||
 	die "the two benchmark kernels were configured differently"
 

@@ -4,37 +4,39 @@
 # config file. Every requested option is checked to be in the result, so a
 # fragment line that Kconfig silently dropped is an error, not a surprise.
 #
-# usage: build-kernel.sh [--no-selftest-config] [FRAGMENT...]
-#   FRAGMENT  a name from configs/ (default: base fuse debug)
-#   --no-selftest-config  leave out the selftests' config file (the
-#             benchmark kernels: the base tree has no such file)
+# usage: build-kernel.sh [FRAGMENT...]
+#   FRAGMENT  a name from configs/, or "selftests" for the fuse selftests'
+#             config file in the work tree (default: base fuse selftests
+#             debug). As with merge_config.sh, a later fragment's line for
+#             an option replaces an earlier one.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-with_st=1
-if [ "${1:-}" = --no-selftest-config ]; then
-	with_st=0
-	shift
-fi
 frags=("$@")
-[ ${#frags[@]} -gt 0 ] || frags=(base fuse debug)
+[ ${#frags[@]} -gt 0 ] || frags=(base fuse selftests debug)
 [ -f "$TREE/Makefile" ] || die "no kernel tree in $TREE; run 'make tree' first"
 
 files=()
 for f in "${frags[@]}"; do
-	[ -f "$TOP/configs/$f.config" ] || die "no configs/$f.config"
-	files+=("$TOP/configs/$f.config")
+	if [ "$f" = selftests ]; then
+		f=$TREE/tools/testing/selftests/filesystems/fuse/config
+		[ -f "$f" ] || die "no $f in the work tree"
+	else
+		f=$TOP/configs/$f.config
+		[ -f "$f" ] || die "no configs/${f##*/}"
+	fi
+	files+=("$f")
 done
-st_config=$TREE/tools/testing/selftests/filesystems/fuse/config
-if [ "$with_st" = 1 ] && [ -f "$st_config" ]; then
-	files+=("$st_config")
-	frags+=("selftests/filesystems/fuse/config")
-fi
 
 need_disk "$BUILD_DIR" 5
 mkdir -p "$BUILD_DIR"
-# an option repeated with the same value is no conflict: keep one
-cat "${files[@]}" | awk '!seen[$0]++' >"$BUILD_DIR/fragments.config"
+# one line per option, the last fragment's
+cat "${files[@]}" | awk '
+	/^CONFIG_[A-Za-z0-9_]+=/ { sym = $0; sub(/=.*/, "", sym) }
+	/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { sym = $2 }
+	sym == "" { next }
+	{ if (!(sym in line)) order[n++] = sym; line[sym] = $0; sym = "" }
+	END { for (i = 0; i < n; i++) print line[order[i]] }' >"$BUILD_DIR/fragments.config"
 
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
