@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # "make run": build what is missing, boot the patched kernel in virtme-ng
-# and run the crash-recovery walkthrough (passthrough_recovery from the
-# fuse selftests), printing each step and what it observed.
+# and run the crash-recovery walkthrough (demo/passthrough_recovery.c),
+# printing each step and what it observed: a passthrough server is killed
+# with files open and an OPEN read but not answered, and a standby server
+# takes over its /dev/fuse fd, closes the old backing ids, registers its
+# files again and has the unanswered OPEN sent again.
 #
 # usage: run.sh [NFILES]
 set -euo pipefail
@@ -12,14 +15,26 @@ case $nfiles in
 '' | *[!0-9]*) die "usage: run.sh [NFILES]  (NFILES: a number, 1 to 16)" ;;
 esac
 
+walk=$WORK_DIR/demo/passthrough_recovery
+server=$TREE/tools/testing/selftests/filesystems/fuse
+
+# Not a kselftest: built here against the work tree's uapi headers (which
+# build-selftests.sh installs) and the selftests' raw passthrough server.
+build_walkthrough() {
+	mkdir -p "$(dirname "$walk")"
+	"${CC:-cc}" -O2 -g -Wall -Werror -isystem "$WORK_DIR/headers/include" \
+		-I "$server" -o "$walk" "$TOP/demo/passthrough_recovery.c"
+}
+
 "$TOP/scripts/deps.sh"
 "$TOP/scripts/get-base.sh"
 # an existing work tree is the developer's: build it as it is
 [ -d "$TREE/.git" ] || "$TOP/scripts/mk-tree.sh"
 step "test kernel" "$LOG_DIR/kernel.log" "$TOP/scripts/build-kernel.sh"
 step "selftests" "$LOG_DIR/selftests.log" "$TOP/scripts/build-selftests.sh"
+[ -f "$server/passthrough_server.h" ] ||
+	die "no $server/passthrough_server.h; does the work tree have the selftests patch?"
+step "walkthrough" "$LOG_DIR/walkthrough.log" build_walkthrough
 
-walk=$WORK_DIR/kselftest/filesystems/fuse/passthrough_recovery
-[ -x "$walk" ] || die "no $walk; does the work tree have the selftests patch?"
 echo ">>> booting $(cat "$BUILD_DIR/include/config/kernel.release") (about a minute under emulation)"
 vng --run "$BUILD_DIR/arch/x86/boot/bzImage" "${VNG_VM[@]}" -- "$walk" "$nfiles"
