@@ -102,3 +102,21 @@ need_disk() {
 	[ "$avail" -ge "$gib" ] ||
 		die "$dir has ${avail} GiB free, needs ${gib} GiB"
 }
+
+# The compiler for kernel builds: gcc, through ccache when it is installed.
+kernel_cc() {
+	if command -v ccache >/dev/null; then
+		echo "ccache gcc"
+	else
+		echo gcc
+	fi
+}
+
+# What the kernel prints when something is wrong: its own words (KASAN,
+# lockdep, RCU, kmemleak, list debugging, hung tasks, stalls, WARN, BUG,
+# oops and panic). splats reads kernel log lines on stdin, prints those
+# that match, and succeeds when there is one.
+SPLAT_RE='BUG:|WARNING:|KASAN:|UBSAN:|KFENCE|Oops|general protection fault|Kernel panic|suspicious RCU usage|possible recursive locking|possible circular locking|inconsistent lock state|unreferenced object|INFO: task .* blocked for more than|detected stalls|self-detected stall|Call Trace|soft lockup|hard LOCKUP'
+splats() {
+	grep -E "$SPLAT_RE"
+}
