@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# "make mutants": mutation testing of the series' selftests. Each patch in
+# mutants/ breaks one promise that the series documents; the selftests
+# must notice every one of them, by a failing or skipped test case, a
+# kernel report in the guest log, or a crash or hang of the guest.
+#
+# The mutants are fuse modules: a debug kernel with CONFIG_FUSE_FS=m
+# (configs/mutants.config on top of the test kernel's fragments) is built
+# once, then for each mutant the work tree gets the patch, fs/fuse/fuse.ko
+# is rebuilt and kept, and the patch is taken out again. One boot then
+# loads each module in turn and runs backing_close_all_test against it
+# (scripts/guest-mutants.sh). The unmutated module runs first: if the
+# tests fail on it, no mutant verdict means anything. A mutant that makes
+# the kernel report, crash or hang ends its boot; the rest get a new one.
+#
+# Prints one line per mutant and "mutants killed K/N"; exits non-zero
+# unless every mutant is killed.
+#
+# usage: mutants.sh [NAME...]   (default: every name in mutants/list)
+#   MUTANT_TIMEOUT  limit for one run of the test program (default 900 s)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mdir=$TOP/mutants
+names=("$@")
+[ ${#names[@]} -gt 0 ] || mapfile -t names < <(grep -v -e '^#' -e '^[[:space:]]*$' "$mdir/list")
+for n in "${names[@]}"; do
+	[ -f "$mdir/$n.patch" ] || die "no mutant $n (no $mdir/$n.patch)"
+done
+[ -f "$TREE/Makefile" ] || die "no work tree in $TREE; run 'make tree' first"
+[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
+	die "$TREE has uncommitted changes; the mutants are applied to it"
+command -v vng >/dev/null || die "vng is not installed; run 'make deps' first"
+
+mbuild=$CACHE_DIR/build/mutants
+out=$LOG_DIR/mutants
+mods=$out/modules
+rm -rf "$out"
+mkdir -p "$mods"
+
+# The kernel, and the selftests the guest runs.
+step "mutant kernel (fuse as a module)" "$out/kernel.log" \
+	env BUILD_DIR="$mbuild" "$TOP/scripts/build-kernel.sh" base fuse selftests debug mutants
+step "selftests" "$out/selftests.log" "$TOP/scripts/build-selftests.sh"
+kst=$WORK_DIR/kselftest
+
+kmake() {
+	make -C "$TREE" O="$mbuild" CC="$(kernel_cc)" -j"$JOBS" "$@"
+}
+
+# build_module NAME [PATCH]: fs/fuse/fuse.ko with PATCH applied, into $mods/NAME
+build_module() {
+	local name=$1 patch=${2:-} rc=0
+	if [ -n "$patch" ]; then
+		git -C "$TREE" apply "$patch" || die "mutant $name no longer applies to the work tree"
+	fi
+	kmake fs/fuse/fuse.ko >"$out/build-$name.log" 2>&1 || rc=$?
+	[ -z "$patch" ] || git -C "$TREE" apply -R "$patch"
+	[ "$rc" -eq 0 ] || die "mutant $name does not build (see $out/build-$name.log)"
+	mkdir -p "$mods/$name"
+	cp "$mbuild/fs/fuse/fuse.ko" "$mods/$name/fuse.ko"
+}
+# the tree must not keep a mutant if this script is stopped half-way
+trap 'git -C "$TREE" checkout -q -- fs/fuse' EXIT
+
+t0=$(date +%s)
+say "building ${#names[@]} mutant modules and the unmutated one"
+build_module unmutated
+for n in "${names[@]}"; do
+	build_module "$n" "$mdir/$n.patch"
+	say "  $n built"
+done
+say "modules built in $(($(date +%s) - t0))s"
+
+# boot NAME...: one VM that runs the named modules in order
+boot=0
+run_boot() {
+	boot=$((boot + 1))
+	say "boot $boot: $*"
+	timeout "${VM_TIMEOUT:-3600}" vng --run "$mbuild/arch/x86/boot/bzImage" "${VNG_VM[@]}" \
+		--append kasan_multi_shot --verbose --rwdir "$out" -- \
+		"$TOP/scripts/guest-mutants.sh" "$kst" "$mods" "$out" "${MUTANT_TIMEOUT:-900}" "$@" \
+		</dev/null >"$out/console-$boot.log" 2>&1 || true
+}
+
+# verdict NAME: "killed: how", "survived", or "error: why"
+verdict() {
+	local d=$out/$1 state how=()
+	state=$(cat "$d/state" 2>/dev/null || echo "not run")
+	case $state in
+	finished | rmmod-failed) ;;
+	started)
+		echo "killed: the guest died or hung while it ran (see $out/console-*.log)"
+		return
+		;;
+	*)
+		echo "error: $state"
+		return
+		;;
+	esac
+	[ "$(cat "$d/exit")" = 0 ] || how+=("test exit $(cat "$d/exit")")
+	grep -q '^not ok ' "$d/test.log" && how+=("$(grep -c '^not ok ' "$d/test.log") failed")
+	grep -qi '^ok .* # skip' "$d/test.log" && how+=("$(grep -ci '^ok .* # skip' "$d/test.log") skipped")
+	cat "$d/dmesg.log" "$d/kmemleak.log" 2>/dev/null | splats >"$d/splats.log" &&
+		how+=("kernel report: $(head -n 1 "$d/splats.log")")
+	[ "$state" = finished ] || how+=("fuse.ko cannot be unloaded")
+	if [ ${#how[@]} -gt 0 ]; then
+		local IFS=';'
+		echo "killed: ${how[*]}"
+	else
+		echo "survived"
+	fi
+}
+
+# The first boot runs the unmutated module, then every mutant; each later
+# boot runs the mutants that have no result yet.
+pending=(unmutated "${names[@]}")
+while [ ${#pending[@]} -gt 0 ]; do
+	run_boot "${pending[@]}"
+	if [ "${pending[0]}" = unmutated ]; then
+		v=$(verdict unmutated)
+		[ "$v" = survived ] ||
+			die "the unmutated series fails its own tests ($v); see $out/unmutated"
+	fi
+	left=()
+	for n in "${pending[@]}"; do
+		[ -f "$out/$n/state" ] || left+=("$n")
+	done
+	[ ${#left[@]} -lt ${#pending[@]} ] ||
+		die "boot $boot ran nothing (see $out/console-$boot.log)"
+	pending=("${left[@]}")
+done
+
+killed=0
+for n in "${names[@]}"; do
+	v=$(verdict "$n")
+	printf '%-24s %s\n' "$n" "$v" | tee -a "$out/results"
+	case $v in
+	killed*) killed=$((killed + 1)) ;;
+	esac
+done
+say "mutants killed $killed/${#names[@]} ($boot boots, $(($(date +%s) - t0))s)"
+survivors=$(grep -v ' killed: ' "$out/results" | cut -d' ' -f1 | tr '\n' ' ')
+[ -z "$survivors" ] || say "not killed: $survivors"
+[ "$killed" -eq ${#names[@]} ]
