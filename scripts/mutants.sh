@@ -85,12 +85,13 @@ run_boot() {
 
 # verdict NAME: "killed: how", "survived", or "error: why"
 verdict() {
-	local d=$out/$1 state how=()
+	local d=$out/$1 state log how=()
 	state=$(cat "$d/state" 2>/dev/null || echo "not run")
 	case $state in
 	finished | rmmod-failed) ;;
 	started)
-		echo "killed: the guest died or hung while it ran (see $out/console-*.log)"
+		log=$(grep -l "guest: $1: loading" "$out"/console-*.log | tail -n 1)
+		echo "killed: the guest died or hung while it ran: $(grep -E '^\[ *[0-9.]+\]' "$log" | splats | head -n 1) (see $log)"
 		return
 		;;
 	*)
@@ -105,8 +106,7 @@ verdict() {
 		how+=("kernel report: $(head -n 1 "$d/splats.log")")
 	[ "$state" = finished ] || how+=("fuse.ko cannot be unloaded")
 	if [ ${#how[@]} -gt 0 ]; then
-		local IFS=';'
-		echo "killed: ${how[*]}"
+		echo "killed: $(printf '%s; ' "${how[@]}" | sed 's/; $//')"
 	else
 		echo "survived"
 	fi
