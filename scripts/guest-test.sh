@@ -4,6 +4,7 @@
 # save the kernel log. Results go to OUT (a directory shared with the host).
 #
 # usage: guest-test.sh KSELFTEST_DIR OUT TIMEOUT [run_kselftest.sh args...]
+#   TIMEOUT  seconds per program, or "settings" for the settings files
 set -euo pipefail
 
 [ $# -ge 3 ] || { echo "usage: guest-test.sh KSELFTEST_DIR OUT TIMEOUT [ARGS...]" >&2; exit 2; }
@@ -27,7 +28,9 @@ echo "guest: running the kselftests at $(up)s"
 # The runner writes to /dev/stdout, which virtme-ng points at a port of its
 # own: keep each program's output in a file of ours (-p), and show it.
 mkdir -p "$out/tests"
-(cd "$kst" && ./run_kselftest.sh -o "$timeout" -p "$out/tests" "$@") >"$out/tap.log" 2>&1 || rc=$?
+opts=(-p "$out/tests")
+[ "$timeout" = settings ] || opts+=(-o "$timeout")
+(cd "$kst" && ./run_kselftest.sh "${opts[@]}" "$@") >"$out/tap.log" 2>&1 || rc=$?
 cat "$out/tap.log"
 for f in "$out"/tests/*; do
 	[ -f "$f" ] && sed "s|^|${f##*/}: |" "$f"

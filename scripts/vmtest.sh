@@ -5,11 +5,20 @@
 # task) is a failure even when every test passed.
 #
 # usage: vmtest.sh [run_kselftest.sh args...]   (default: -c filesystems/fuse)
-#   TEST_TIMEOUT  per-test timeout in seconds (default 300)
+#   TEST_TIMEOUT  per-program timeout in seconds, overriding the
+#                 selftests' settings file (default: the settings file)
 #   VM_TIMEOUT    limit for the whole VM run in seconds (default 2400)
 #   VNG_ARGS      extra arguments for vng
+#   NO_SKIP       programs (a regex) whose SKIPs fail the run: those that
+#                 must not skip on the patched kernel (default
+#                 backing_close_all_test; empty for an unpatched kernel)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+# no results of an earlier run may be judged or merged again
+out=$LOG_DIR/vmtest
+rm -rf "$out"
+mkdir -p "$out"
 
 kernel=$BUILD_DIR/arch/x86/boot/bzImage
 kst=$WORK_DIR/kselftest
@@ -19,9 +28,6 @@ command -v vng >/dev/null || die "vng is not installed; run 'make deps' first"
 
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(-c filesystems/fuse)
-out=$LOG_DIR/vmtest
-rm -rf "$out"
-mkdir -p "$out"
 
 vng_args=(--run "$kernel" "${VNG_VM[@]}" --verbose --rwdir "$out")
 # shellcheck disable=SC2206 # VNG_ARGS is meant to be split
@@ -31,8 +37,14 @@ t0=$(date +%s)
 echo ">>> vmtest: booting $(cat "$BUILD_DIR/include/config/kernel.release") (log: $out/console.log)"
 rc=0
 timeout "${VM_TIMEOUT:-2400}" vng "${vng_args[@]}" -- \
-	"$TOP/scripts/guest-test.sh" "$kst" "$out" "${TEST_TIMEOUT:-300}" "${args[@]}" \
+	"$TOP/scripts/guest-test.sh" "$kst" "$out" "${TEST_TIMEOUT:-settings}" "${args[@]}" \
 	</dev/null >"$out/console.log" 2>&1 || rc=$?
+echo "$rc" >"$out/vm-exit"
 echo "<<< vmtest: VM exited with $rc after $(($(date +%s) - t0))s"
 
-"$TOP/scripts/judge.sh" "$out"
+noskip=${NO_SKIP-backing_close_all_test}
+if [ -n "$noskip" ]; then
+	"$TOP/scripts/judge.sh" --no-skip "$noskip" "$out"
+else
+	"$TOP/scripts/judge.sh" "$out"
+fi
