@@ -31,9 +31,20 @@ check() {
 	fi
 }
 
-# merge FILE: add the result lines another script wrote
-merge() {
-	[ -f "$1" ] && cat "$1" >>"$results"
+# run_merged NAME RESULTS CMD...: run a script that writes its own result
+# lines to RESULTS and add them; a script that fails without saying why in
+# RESULTS (or writes none) is a failure of its own
+run_merged() {
+	local name=$1 file=$2 rc=0
+	shift 2
+	rm -f "$file"
+	"$@" || rc=$?
+	[ -f "$file" ] && cat "$file" >>"$results"
+	if [ ! -s "$file" ]; then
+		record fail "$name: no results (exit status $rc)"
+	elif [ "$rc" -ne 0 ] && ! grep -q '^fail ' "$file"; then
+		record fail "$name: exit status $rc, no failure in its results"
+	fi
 }
 
 summary() {
@@ -41,33 +52,26 @@ summary() {
 	echo
 	echo "=== results ($(($(date +%s) - t_start))s, details in $LOG_DIR)"
 	grep -E '^(fail|skip) ' "$results" | sed 's/^/  /' || true
-	p=$(grep -c '^pass ' "$results" || true)
-	f=$(grep -c '^fail ' "$results" || true)
-	s=$(grep -c '^skip ' "$results" || true)
+	read -r p _ f _ s _ <<<"$(count_results "$results" | tr -d ,)"
 	echo "skipped: $s"
 	echo "$p passed, $f failed"
 	[ "$f" -eq 0 ]
 }
 trap summary EXIT
 
+check "judge self-test" "$TOP/scripts/test-judge.sh" || true
 check "host dependencies" "$TOP/scripts/deps.sh" || exit 1
 check "base source" "$TOP/scripts/get-base.sh" || exit 1
 check "git am series on the base" "$TOP/scripts/mk-tree.sh" || exit 1
 check "patches regenerate byte-identical" "$TOP/scripts/export.sh" --check || true
 check "shellcheck" "$TOP/scripts/lint.sh" || true
-if [ -x "$TOP/scripts/check.sh" ]; then
-	rc=0
-	"$TOP/scripts/check.sh" || rc=$?
-	merge "$LOG_DIR/check/results"
-	[ -s "$LOG_DIR/check/results" ] || [ "$rc" -eq 0 ] || record fail "upstream gate"
-fi
+run_merged "upstream gate" "$LOG_DIR/check/results" "$TOP/scripts/check.sh"
 kernel_ok=1
 check "test kernel build" "$TOP/scripts/build-kernel.sh" || kernel_ok=
 selftests_ok=1
 check "selftests build (-Werror)" env WERROR=1 "$TOP/scripts/build-selftests.sh" || selftests_ok=
 if [ -n "$kernel_ok" ] && [ -n "$selftests_ok" ]; then
-	"$TOP/scripts/vmtest.sh" || true
-	merge "$LOG_DIR/vmtest/results"
+	run_merged "vm tests" "$LOG_DIR/vmtest/results" "$TOP/scripts/vmtest.sh"
 else
 	record fail "vm tests (not run: the kernel or the selftests did not build)"
 fi
