@@ -39,14 +39,8 @@ mkdir -p "$log" "$BENCH_DIR"
 [ -d "$TREE/.git" ] || "$TOP/scripts/mk-tree.sh"
 
 # the base tree: the base revision, checked out on its own
+clone_base "$base_tree"
 rev=$(base_rev)
-if [ ! -d "$base_tree/.git" ]; then
-	need_disk "$WORK_DIR" 3
-	say "checking the base out into $base_tree"
-	git clone -q --shared --no-checkout "$(base_repo)" "$base_tree"
-fi
-git -C "$base_tree" fetch -q "$(base_repo)" "$rev" 2>/dev/null || true
-git -C "$base_tree" checkout -q -f --detach "$rev"
 
 frags=(base fuse bench)
 step "patched benchmark kernel" "$log/kernel-patched.log" \
@@ -60,8 +54,7 @@ cmp -s "$BENCH_DIR/patched/.config" "$BENCH_DIR/base/.config" ||
 
 # the program: the work tree's uapi headers and the selftests' server
 say "building bench/close_all_bench.c"
-make -s -C "$TREE" O="$BENCH_DIR/headers-build" INSTALL_HDR_PATH="$BENCH_DIR/headers" \
-	headers_install
+install_headers "$TREE" "$BENCH_DIR/headers"
 bin=$BENCH_DIR/close_all_bench
 gcc -O2 -Wall -Wextra -Werror -isystem "$BENCH_DIR/headers/include" \
 	-I "$TREE/tools/testing/selftests/filesystems/fuse" \

@@ -15,7 +15,7 @@ hdr=$WORK_DIR/headers
 out=$WORK_DIR/kselftest-build
 inst=$WORK_DIR/kselftest
 say "installing uapi headers into $hdr"
-make -s -C "$TREE" O="$WORK_DIR/headers-build" INSTALL_HDR_PATH="$hdr" headers_install
+install_headers "$TREE" "$hdr"
 rm -rf "$inst"
 mkdir -p "$out"
 extra=()

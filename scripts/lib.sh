@@ -22,6 +22,10 @@ BASE_TAG=base
 PATCHES=${PATCHES:-$TOP/patches}
 COVER=$TOP/cover-letter.txt
 JOBS=${JOBS:-$(nproc)}
+# The author of the series' patches: the project's identity, given to the
+# commits of the work tree. Whoever sends the series takes authorship with
+# "export.sh --as" (README: "Sending the series").
+SERIES_IDENT=${SERIES_IDENT:-"Seed f081817f maintainers <maintainers@users.noreply.r-seed-f081817f.example>"}
 # a sparse that the 7.3 kernel accepts as its checker (deps.sh builds it)
 SPARSE=${SPARSE:-$CACHE_DIR/tools/sparse}
 
@@ -119,4 +123,44 @@ kernel_cc() {
 SPLAT_RE='BUG:|WARNING:|KASAN:|UBSAN:|KFENCE|Oops|general protection fault|Kernel panic|suspicious RCU usage|possible recursive locking|possible circular locking|inconsistent lock state|unreferenced object|INFO: task .* blocked for more than|detected stalls|self-detected stall|Call Trace|soft lockup|hard LOCKUP'
 splats() {
 	grep -E "$SPLAT_RE"
+}
+
+# count_results FILE: "N passed, N failed, N skipped" of the
+# "pass|fail|skip NAME" lines in FILE
+count_results() {
+	awk '$1 == "pass" { p++ } $1 == "fail" { f++ } $1 == "skip" { s++ }
+		END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$1"
+}
+
+# read_series FILE: the patch names a series file lists, one per line
+read_series() {
+	[ -f "$1" ] || die "no $1"
+	grep -v -e '^#' -e '^[[:space:]]*$' "$1" || true
+}
+
+# clone_base DEST: a git tree of the base at DEST that shares its objects
+# with the base repository, checked out at the base revision
+clone_base() {
+	local dest=$1 repo rev
+	repo=$(base_repo)
+	rev=$(base_rev)
+	if [ ! -e "$dest/.git" ]; then
+		need_disk "$(dirname "$dest")" 3
+		say "cloning the base into $dest"
+		git clone -q --shared --no-checkout "$repo" "$dest"
+	fi
+	git -C "$dest" am --abort >/dev/null 2>&1 || true
+	git -C "$dest" fetch -q "$repo" "$rev" 2>/dev/null || true
+	git -C "$dest" checkout -q -f --detach "$rev"
+}
+
+# install_headers TREE DEST: the uapi headers of TREE in DEST/include
+install_headers() {
+	make -s -C "$1" O="$2-build" INSTALL_HDR_PATH="$2" headers_install
+}
+
+# ident_email "Name <email>": the email
+ident_email() {
+	local e=${1##*<}
+	echo "${e%>}"
 }

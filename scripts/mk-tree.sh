@@ -15,13 +15,11 @@ case "${1:-}" in
 *) die "usage: mk-tree.sh [--force]" ;;
 esac
 
-[ -f "$PATCHES/series" ] || die "no $PATCHES/series"
-mapfile -t series < <(grep -v -e '^#' -e '^[[:space:]]*$' "$PATCHES/series")
+mapfile -t series < <(read_series "$PATCHES/series")
 for p in "${series[@]}"; do
 	[ -f "$PATCHES/$p" ] || die "patches/series names $p, which is not in patches/"
 done
 
-repo=$(base_repo)
 rev=$(base_rev)
 
 if [ -d "$TREE/.git" ]; then
@@ -36,19 +34,14 @@ if [ -d "$TREE/.git" ]; then
 			die "$TREE has commits that are not in patches/; 'make export' first, or use --force"
 		fi
 	fi
-	git -C "$TREE" am --abort >/dev/null 2>&1 || true
-	git -C "$TREE" fetch -q "$repo" "$rev" 2>/dev/null || true
 else
 	need_disk "$WORK_DIR" 4
-	say "cloning the base into $TREE"
-	mkdir -p "$WORK_DIR"
-	git clone -q --shared --no-checkout "$repo" "$TREE"
 fi
+clone_base "$TREE"
 git -C "$TREE" checkout -q -f -B series "$rev"
-git -C "$TREE" config user.name >/dev/null ||
-	git -C "$TREE" config user.name "$(git -C "$TOP" config user.name || echo "fuse series")"
-git -C "$TREE" config user.email >/dev/null ||
-	git -C "$TREE" config user.email "$(git -C "$TOP" config user.email || echo "fuse@invalid")"
+# new commits in the work tree carry the series' identity (lib.sh)
+git -C "$TREE" config user.name "${SERIES_IDENT% <*}"
+git -C "$TREE" config user.email "$(ident_email "$SERIES_IDENT")"
 git -C "$TREE" tag -f "$BASE_TAG" "$rev" >/dev/null
 
 for p in "${series[@]}"; do

@@ -23,7 +23,7 @@ set -euo pipefail
 
 mdir=$TOP/mutants
 names=("$@")
-[ ${#names[@]} -gt 0 ] || mapfile -t names < <(grep -v -e '^#' -e '^[[:space:]]*$' "$mdir/list")
+[ ${#names[@]} -gt 0 ] || mapfile -t names < <(read_series "$mdir/list")
 for n in "${names[@]}"; do
 	[ -f "$mdir/$n.patch" ] || die "no mutant $n (no $mdir/$n.patch)"
 done
