@@ -5,15 +5,31 @@
 # unchanged tree gives byte-identical files. The cover letter's text lives
 # in cover-letter.txt (first paragraph: subject).
 #
-# usage: export.sh [--check]    --check: only say whether patches/ is current
+# usage: export.sh [--check | --as "NAME <EMAIL>" DIR]
+#   --check  only say whether patches/ is current
+#   --as     for the person who sends the series: the same patches in DIR
+#            (not patches/), with NAME as their author and NAME's
+#            Signed-off-by (DCO) in place of the project's
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-check=
+usage() {
+	die 'usage: export.sh [--check | --as "NAME <EMAIL>" DIR]'
+}
+check="" sender="" dest=$PATCHES
 case "${1:-}" in
 "") ;;
 --check) check=1 ;;
-*) die "usage: export.sh [--check]" ;;
+--as)
+	[ $# -eq 3 ] || usage
+	sender=$2 dest=$3
+	case $sender in
+	?*" <"?*@?*">") ;;
+	*) die "--as wants \"Name <email>\", not '$sender'" ;;
+	esac
+	[ ! -e "$dest" ] || [ -z "$(ls -A "$dest")" ] || die "$dest is not empty"
+	;;
+*) usage ;;
 esac
 
 [ -d "$TREE/.git" ] || die "no work tree in $TREE; run 'make tree' first"
@@ -26,14 +42,26 @@ n=$(git -C "$TREE" rev-list --count "$rev..HEAD")
 
 tmp=$(mktemp -d "$TOP/.patches.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+src=$TREE
+if [ -n "$sender" ]; then
+	# the commits again, in a worktree of their own, authored and signed
+	# off by the sender instead of the project
+	src=$tmp/sender-tree
+	trap 'git -C "$TREE" worktree remove --force "$src" 2>/dev/null; rm -rf "$tmp"' EXIT
+	git -C "$TREE" worktree add -q -B sender "$src" HEAD
+	name=${sender% <*} email=$(ident_email "$sender")
+	GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
+		GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
+		git -C "$src" rebase -q --exec "git log -1 --format=%B | grep -vxF 'Signed-off-by: $SERIES_IDENT' | git commit -q --amend --reset-author -s -F -" "$rev"
+fi
 
-git -C "$TREE" config branch.series.description "$(cat "$COVER")"
+git -C "$src" config "branch.$(git -C "$src" symbolic-ref --short HEAD).description" "$(cat "$COVER")"
 # the author date: git am keeps it, the committer date is "now"
 last_date=$(git -C "$TREE" log -1 --format=%aI HEAD)
 format_patch() {
 	local out=$1
 	shift
-	GIT_COMMITTER_DATE=$last_date git -C "$TREE" \
+	GIT_COMMITTER_DATE=$last_date git -C "$src" \
 		-c core.abbrev=12 -c diff.noprefix=false -c diff.mnemonicPrefix=false \
 		-c diff.algorithm=myers -c diff.renames=true -c format.coverLetter=false \
 		-c format.signOff=false -c format.numbered=auto -c format.headers= \
@@ -51,7 +79,7 @@ recipients() {
 	for p in "$tmp"/*.patch; do
 		[ "${p##*/}" = 0000-cover-letter.patch ] || files+=("$p")
 	done
-	(cd "$TREE" && perl scripts/get_maintainer.pl --no-rolestats --no-git \
+	(cd "$src" && perl scripts/get_maintainer.pl --no-rolestats --no-git \
 		--no-git-fallback --no-tree "$@" "${files[@]}") | grep '@' | LC_ALL=C sort || true
 }
 mapfile -t to < <(recipients --no-r --no-l)
@@ -65,7 +93,16 @@ rm -rf "$tmp/cover"
 mv "$tmp/0000-cover-letter.patch" "$tmp/0000-cover-letter.txt"
 (cd "$tmp" && ls -1 -- *.patch) >"$tmp/series"
 
+if [ -n "$sender" ]; then
+	git -C "$TREE" worktree remove --force "$src"
+	git -C "$TREE" branch -q -D sender
+	mkdir -p "$dest"
+	mv "$tmp"/* "$dest"/
+	say "the series as $sender is in $dest; send it from there"
+	exit 0
+fi
 if [ -n "$check" ]; then
+	mkdir -p "$LOG_DIR"
 	diff -r "$tmp" "$PATCHES" >"$LOG_DIR/export-check.diff" 2>&1 || {
 		echo "patches/ differs from the work tree"
 		exit 1
