@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: help deps base tree export kernel selftests vmtest run check test bench lint clean
+.PHONY: help deps base tree export kernel selftests vmtest run check test bench mutants judge-test lint clean
 
 help:
 	@echo "make run        build what is missing, boot the patched kernel, run the crash-recovery walkthrough"
@@ -18,6 +18,8 @@ help:
 	@echo "make vmtest     run the fuse kselftests in the VM and judge the guest log"
 	@echo "make check      the upstream gate: git am, checkpatch, builds, sparse, docs"
 	@echo "make bench      the benchmarks (not part of make test)"
+	@echo "make mutants    mutation testing: every mutant in mutants/ must fail the selftests"
+	@echo "make judge-test the judge's own test (canned runs, no VM)"
 
 deps:
 	$(S)/deps.sh
@@ -54,6 +56,12 @@ test:
 
 bench:
 	$(S)/bench.sh
+
+mutants:
+	$(S)/mutants.sh
+
+judge-test:
+	$(S)/test-judge.sh
 
 clean:
 	rm -rf work
