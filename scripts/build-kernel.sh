@@ -38,10 +38,8 @@ cat "${files[@]}" | awk '
 	{ if (!(sym in line)) order[n++] = sym; line[sym] = $0; sym = "" }
 	END { for (i = 0; i < n; i++) print line[order[i]] }' >"$BUILD_DIR/fragments.config"
 
-cc=gcc
-command -v ccache >/dev/null && cc="ccache gcc"
 kmake() {
-	make -C "$TREE" O="$BUILD_DIR" CC="$cc" -j"$JOBS" "$@"
+	make -C "$TREE" O="$BUILD_DIR" CC="$(kernel_cc)" -j"$JOBS" "$@"
 }
 
 say "configuring: allnoconfig + ${frags[*]}"
