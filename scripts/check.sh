@@ -286,10 +286,10 @@ check_cover() {
 	[ -f "$cl" ] || { result fail "cover letter: no $cl"; return 1; }
 	grep -q '\*\*\* SUBJECT HERE \*\*\*\|\*\*\* BLURB HERE \*\*\*' "$cl" &&
 		{ result fail "cover letter: still the format-patch template"; ok=0; }
-	grep -q "^Subject: \[PATCH 0/${#series[@]}\]" "$cl" ||
-		{ result fail "cover letter: subject is not [PATCH 0/${#series[@]}]"; ok=0; }
+	grep -q "^Subject: \[$SERIES_PREFIX 0/${#series[@]}\]" "$cl" ||
+		{ result fail "cover letter: subject is not [$SERIES_PREFIX 0/${#series[@]}]"; ok=0; }
 	for p in "${series[@]}"; do
-		subj=$(sed -n 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //p' "$PATCHES/$p")
+		subj=$(sed -n "s/^Subject: \[$SERIES_PREFIX [0-9]*\/[0-9]*\] //p" "$PATCHES/$p")
 		grep -qF "${subj:0:40}" "$cl" ||
 			{ result fail "cover letter: does not name $p"; ok=0; }
 	done

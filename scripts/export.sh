@@ -66,7 +66,7 @@ format_patch() {
 		-c diff.algorithm=myers -c diff.renames=true -c format.coverLetter=false \
 		-c format.signOff=false -c format.numbered=auto -c format.headers= \
 		format-patch -q --zero-commit --no-signature --no-color --no-to --no-cc \
-		--cover-letter --cover-from-description=subject --subject-prefix=PATCH \
+		--cover-letter --cover-from-description=subject --subject-prefix="$SERIES_PREFIX" \
 		"$@" -o "$out" "$rev..HEAD" >/dev/null
 }
 

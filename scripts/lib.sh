@@ -26,6 +26,8 @@ JOBS=${JOBS:-$(nproc)}
 # commits of the work tree. Whoever sends the series takes authorship with
 # "export.sh --as" (README: "Sending the series").
 SERIES_IDENT=${SERIES_IDENT:-"Seed f081817f maintainers <maintainers@users.noreply.r-seed-f081817f.example>"}
+# "[PATCH v2 n/N]": the version of the series as it is sent
+SERIES_PREFIX=${SERIES_PREFIX:-"PATCH v2"}
 # a sparse that the 7.3 kernel accepts as its checker (deps.sh builds it)
 SPARSE=${SPARSE:-$CACHE_DIR/tools/sparse}
 
