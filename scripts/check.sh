@@ -50,13 +50,6 @@ res=$out/results
 # the kernel's python helpers need Debian's modules, not another python3
 export PATH=/usr/bin:$PATH
 
-result() {
-	local verdict=$1
-	shift
-	echo "$verdict $*" >>"$res"
-	printf '%-4s %s\n' "$verdict" "$*"
-}
-
 mapfile -t series < <(read_series "$PATCHES/series")
 [ ${#series[@]} -gt 0 ] || die "patches/series is empty"
 repo=$(base_repo)
@@ -65,11 +58,7 @@ rev=$(base_rev)
 # A worktree of the base repository for the gate, apart from the work tree:
 # it is checked out at each prefix of the series in turn.
 ctree=$WORK_DIR/check-tree
-prepare_ctree() {
-	clone_base "$ctree"
-	git -C "$ctree" config user.name "check"
-	git -C "$ctree" config user.email "check@invalid"
-}
+. "$TOP/scripts/check-lib.sh"
 
 # am: apply each patch with git am on the base; record the commits.
 commits=()
@@ -120,51 +109,6 @@ check_checkpatch() {
 	done
 	[ "$bad" -eq 0 ] && result pass "checkpatch --strict: ${#series[@]} patches clean ($total excused findings, reasons in check.sh)"
 	[ "$bad" -eq 0 ]
-}
-
-# The three configs of the bisect builds: minimal, just enough for fs/fuse.
-config_lines() {
-	case $1 in
-	y) printf 'CONFIG_FUSE_FS=y\nCONFIG_FUSE_PASSTHROUGH=y\n' ;;
-	m) printf 'CONFIG_MODULES=y\nCONFIG_FUSE_FS=m\nCONFIG_FUSE_PASSTHROUGH=y\n' ;;
-	n) printf 'CONFIG_FUSE_FS=y\n# CONFIG_FUSE_PASSTHROUGH is not set\n' ;;
-	esac
-}
-
-cc=$(kernel_cc)
-
-# build_fuse CFG LOG [extra make args]: build fs/fuse/ of the checked-out
-# prefix in the config's own build directory; print its warnings to LOG.
-build_fuse() {
-	local cfg=$1 log=$2 bdir=$CACHE_DIR/build/check-$1 want
-	shift 2
-	mkdir -p "$bdir"
-	{
-		cat "$TOP/configs/base.config"
-		config_lines "$cfg"
-	} >"$bdir/fragments.config"
-	if ! cmp -s "$bdir/fragments.config" "$bdir/fragments.config.used" 2>/dev/null ||
-		[ ! -f "$bdir/.config" ]; then
-		make -s -C "$ctree" O="$bdir" CC="$cc" \
-			KCONFIG_ALLCONFIG="$bdir/fragments.config" allnoconfig >/dev/null
-		cp "$bdir/fragments.config" "$bdir/fragments.config.used"
-	fi
-	while IFS= read -r want; do
-		grep -qxF "$want" "$bdir/.config" || {
-			echo "config $cfg: Kconfig did not take '$want'" >"$log"
-			return 1
-		}
-	done < <(config_lines "$cfg")
-	# touch the sources so that every file is compiled and its warnings seen
-	find "$ctree/fs/fuse" -name '*.c' -exec touch {} +
-	make -C "$ctree" O="$bdir" CC="$cc" -j"$JOBS" "$@" fs/fuse/ >"$log.full" 2>&1 || {
-		cp "$log.full" "$log"
-		return 1
-	}
-	# without line numbers: a patch that moves a warning of the base
-	# down the file adds none
-	grep -E 'warning:|error:' "$log.full" | sed -E "s|^$ctree/||; s|^\.\./||; s|:[0-9]+:[0-9]+:|:|" |
-		sort -u >"$log" || true
 }
 
 check_build() {
@@ -239,12 +183,6 @@ check_selftests() {
 		result fail "selftests: filesystems/fuse does not build cleanly (see $out/selftests.log)"
 		return 1
 	fi
-}
-
-# Run a command on each changed file at the base and at the series' end,
-# and count the warning lines it prints: only new ones count.
-changed_files() {
-	git -C "$ctree" diff --name-only "$rev" "${commits[-1]}" -- "$@"
 }
 
 check_docs() {
