@@ -109,13 +109,18 @@ static void print_mmm(const char *key, uint64_t *v, size_t n)
 	       key, (unsigned long long)v[n - 1]);
 }
 
+/* Pin the calling thread to cpu, or fail: the lock figures depend on it. */
 static void pin_to_cpu(int cpu)
 {
+	char what[64];
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);	/* best effort */
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		snprintf(what, sizeof(what), "pinning a thread to CPU %d", cpu);
+		die(what, errno);
+	}
 }
 
 static void *xcalloc(size_t n, size_t size)
@@ -641,63 +646,72 @@ static size_t sampler_window(struct sampler *sp, uint64_t t0, uint64_t t1,
 	return n;
 }
 
+enum lock_cond { IDLE, SPIN, BUSY, N_CONDS };
+
 /*
  * Lock hold: a thread on CPU 1 times BACKING_OPEN (which takes fc->lock)
  * while CPU 0 runs CLOSE_ALL of n_ids ids on distinct files; the same
  * thread with CPU 0 idle, and with CPU 0 spinning in userspace for as long
  * as CLOSE_ALL took (under software emulation a busy second vCPU slows the
- * first one down, whatever the lock does).
+ * first one down, whatever the lock does). The three conditions rotate
+ * from one run to the next; idle and spin last as long as the CLOSE_ALL
+ * before them (the first time, an untimed one).
  */
 static void bench_lock(int reps)
 {
 	struct sampler *sp = xcalloc(1, sizeof(*sp));
-	uint64_t *idle = xcalloc(LAT_SAMPLES, sizeof(uint64_t));
-	uint64_t *busy = xcalloc(LAT_SAMPLES, sizeof(uint64_t));
-	uint64_t *spin = xcalloc(LAT_SAMPLES, sizeof(uint64_t));
-	size_t nidle = 0, nbusy = 0, nspin = 0;
+	uint64_t *v[N_CONDS];
+	size_t nv[N_CONDS] = { 0 };
 	uint64_t t0, t1, d, window = 0;
-	int r;
+	int r, k, c;
 
+	for (c = 0; c < N_CONDS; c++)
+		v[c] = xcalloc(LAT_SAMPLES, sizeof(uint64_t));
 	pin_to_cpu(0);
 	progress("lock: %d runs of each condition, %d ids", reps, n_ids);
+	register_files(n_ids);
+	t0 = now_ns();
+	drop_ids(n_ids, 0);
+	d = now_ns() - t0;
 	for (r = 0; r < reps; r++) {
-		register_files(n_ids);
-		sampler_start(sp);
-		t0 = now_ns();
-		/* the sampler may hold one id of its own */
-		drop_ids(n_ids, 1);
-		t1 = now_ns();
-		sampler_stop(sp);
-		nbusy = sampler_window(sp, t0, t1, busy, nbusy);
-		d = t1 - t0;
-		window += d;
-
-		sampler_start(sp);
-		t0 = now_ns();
-		while (now_ns() - t0 < d)
-			;
-		t1 = now_ns();
-		sampler_stop(sp);
-		nspin = sampler_window(sp, t0, t1, spin, nspin);
-
-		sampler_start(sp);
-		t0 = now_ns();
-		usleep(d / 1000);
-		t1 = now_ns();
-		sampler_stop(sp);
-		nidle = sampler_window(sp, t0, t1, idle, nidle);
+		for (k = 0; k < N_CONDS; k++) {
+			c = (r + k) % N_CONDS;
+			if (c == BUSY)
+				register_files(n_ids);
+			sampler_start(sp);
+			t0 = now_ns();
+			switch (c) {
+			case IDLE:
+				usleep(d / 1000);
+				break;
+			case SPIN:
+				while (now_ns() - t0 < d)
+					;
+				break;
+			case BUSY:
+				/* the sampler may hold one id of its own */
+				drop_ids(n_ids, 1);
+				break;
+			}
+			t1 = now_ns();
+			sampler_stop(sp);
+			nv[c] = sampler_window(sp, t0, t1, v[c], nv[c]);
+			if (c == BUSY) {
+				d = t1 - t0;
+				window += d;
+			}
+		}
 	}
 	printf("result lock n=%d files=distinct runs=%d drop=%s window_ms=%llu",
 	       n_ids, reps, drop_name(),
 	       (unsigned long long)(window / reps / 1000000));
-	print_lat("idle", idle, nidle);
-	print_lat("spin", spin, nspin);
-	print_lat("busy", busy, nbusy);
+	print_lat("idle", v[IDLE], nv[IDLE]);
+	print_lat("spin", v[SPIN], nv[SPIN]);
+	print_lat("busy", v[BUSY], nv[BUSY]);
 	printf("\n");
 	free(sp);
-	free(idle);
-	free(busy);
-	free(spin);
+	for (c = 0; c < N_CONDS; c++)
+		free(v[c]);
 }
 
 /* Ask every slab cache to give its empty slabs back. */

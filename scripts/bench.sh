@@ -169,7 +169,7 @@ res=$BENCH_DIR/results.txt
 	echo "make bench, $(date -u +%Y-%m-%d), host $(uname -r), $(nproc) CPUs, guest under qemu TCG (2 vCPUs, no KVM)"
 	echo "kernels: Linux $(git -C "$base_tree" describe --always "$rev" 2>/dev/null || echo "$rev") base and patched, configs/{base,fuse,bench}.config"
 	echo "recovery, grace period, empty map: median [min..max] of $reps runs in one boot, the paths' order rotating; microseconds unless stated"
-	echo "lock: p50 / p99 / max in microseconds of every call of $lreps runs of each condition"
+	echo "lock: p50 / p99 / max in microseconds of every call of $lreps runs of each condition, the conditions' order rotating"
 	echo "memory: median of $reps runs"
 	echo "hot path: $reps runs in each of $rounds boots of each kernel, in guest instructions (qemu -icount)"
 	echo
