@@ -43,6 +43,11 @@
 #define EMPTY_CALLS	1000	/* calls per timing of the cheap ioctls */
 #define LAT_SAMPLES	200000
 
+/* How long "Slab:" must stop falling, and how long we wait for it at most */
+#define SETTLE_QUIET_MS	1000
+#define SETTLE_MAX_MS	10000
+#define SETTLE_STEP_MS	100
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static struct pt_env env;
@@ -718,14 +723,17 @@ static void bench_lock(int reps)
 static void shrink_slabs(void)
 {
 	char path[PATH_MAX];
-	FILE *f = popen("ls /sys/kernel/slab", "r");
-	char name[256];
+	struct dirent *de;
+	DIR *d = opendir("/sys/kernel/slab");
 	int fd;
 
-	if (!f)
-		return;
-	while (fscanf(f, "%255s", name) == 1) {
-		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", name);
+	if (!d)
+		die("/sys/kernel/slab", errno);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink",
+			 de->d_name);
 		fd = open(path, O_WRONLY);
 		if (fd < 0)
 			continue;
@@ -733,17 +741,15 @@ static void shrink_slabs(void)
 		(void)!write(fd, "1", 1);
 		close(fd);
 	}
-	pclose(f);
+	closedir(d);
 }
 
-/* Slab memory in KiB once RCU callbacks ran and empty slabs went back. */
-static uint64_t slab_kib(void)
+static uint64_t slab_now_kib(void)
 {
 	unsigned long long kib = 0;
 	char line[256];
 	FILE *f;
 
-	usleep(500 * 1000);	/* kfree_rcu() of the entries and their creds */
 	shrink_slabs();
 	f = fopen("/proc/meminfo", "r");
 	if (!f)
@@ -752,34 +758,73 @@ static uint64_t slab_kib(void)
 		if (sscanf(line, "Slab: %llu kB", &kib) == 1)
 			break;
 	fclose(f);
+	if (!kib)
+		die("no Slab: in /proc/meminfo", ENOENT);
+	return kib;
+}
+
+/*
+ * Slab memory in KiB once it stopped falling: empty slabs are shrunk and
+ * "Slab:" read every SETTLE_STEP_MS until it has not reached a new low for
+ * SETTLE_QUIET_MS, so that kfree_rcu() batches and RCU-freed slabs still
+ * pending count as freed; at most SETTLE_MAX_MS. The last reading; *ms is
+ * how long it took, *settled whether it stopped falling in time.
+ */
+static uint64_t slab_kib(uint64_t *ms, bool *settled)
+{
+	uint64_t t0 = now_ns(), low_at = t0, low, kib, t;
+
+	kib = slab_now_kib();
+	low = kib;
+	for (;;) {
+		t = now_ns();
+		*settled = t - low_at >= SETTLE_QUIET_MS * 1000000ULL;
+		if (*settled || t - t0 >= SETTLE_MAX_MS * 1000000ULL)
+			break;
+		usleep(SETTLE_STEP_MS * 1000);
+		kib = slab_now_kib();
+		if (kib < low) {
+			low = kib;
+			low_at = now_ns();
+		}
+	}
+	*ms = (t - t0) / 1000000;
 	return kib;
 }
 
 /*
  * Memory: slab before n_ids ids on distinct files, with them, and after
- * CLOSE_ALL.
+ * CLOSE_ALL, each read once it stopped falling.
  */
 static void bench_memory(int reps)
 {
 	uint64_t *before = xcalloc(reps, sizeof(uint64_t));
 	uint64_t *peak = xcalloc(reps, sizeof(uint64_t));
 	uint64_t *after = xcalloc(reps, sizeof(uint64_t));
-	int r;
+	uint64_t ms, after_ms_max = 0;
+	int r, unsettled = 0;
+	bool ok;
 
 	progress("memory: %d runs, %d ids", reps, n_ids);
 	for (r = 0; r < reps; r++) {
-		before[r] = slab_kib();
+		before[r] = slab_kib(&ms, &ok);
+		unsettled += !ok;
 		register_files(n_ids);
-		peak[r] = slab_kib();
+		peak[r] = slab_kib(&ms, &ok);
+		unsettled += !ok;
 		drop_ids(n_ids, 0);
-		after[r] = slab_kib();
+		after[r] = slab_kib(&ms, &ok);
+		unsettled += !ok;
+		if (ms > after_ms_max)
+			after_ms_max = ms;
 	}
 	printf("result memory n=%d files=distinct runs=%d drop=%s", n_ids, reps,
 	       drop_name());
 	print_mmm("before_kib", before, reps);
 	print_mmm("peak_kib", peak, reps);
 	print_mmm("after_kib", after, reps);
-	printf("\n");
+	printf(" after_settle_ms_max=%llu unsettled=%d\n",
+	       (unsigned long long)after_ms_max, unsettled);
 	free(before);
 	free(peak);
 	free(after);

@@ -170,7 +170,7 @@ res=$BENCH_DIR/results.txt
 	echo "kernels: Linux $(git -C "$base_tree" describe --always "$rev" 2>/dev/null || echo "$rev") base and patched, configs/{base,fuse,bench}.config"
 	echo "recovery, grace period, empty map: median [min..max] of $reps runs in one boot, the paths' order rotating; microseconds unless stated"
 	echo "lock: p50 / p99 / max in microseconds of every call of $lreps runs of each condition, the conditions' order rotating"
-	echo "memory: median of $reps runs"
+	echo "memory: median of $reps runs; each reading taken once Slab: had not fallen for 1 s (at most 10 s)"
 	echo "hot path: $reps runs in each of $rounds boots of each kernel, in guest instructions (qemu -icount)"
 	echo
 	row "measure" "figure" "target" "met"
@@ -248,6 +248,9 @@ res=$BENCH_DIR/results.txt
 	judge "memory returns" 'a - b <= 0.02 * (p - b)' a="$a" b="$b" p="$p"
 	row "slab KiB: before / with 1e5 ids / after" "$b / $p / $a" \
 		"after <= before + 2%" "$ok ($((a - b)) of $((p - b)) KiB)"
+	row "  after CLOSE_ALL, Slab: stopped falling within" \
+		"$(calc 'sprintf("%.1f s (%d readings did not in 10 s)", t / 1e3, u)' \
+			t="$(val after_settle_ms_max "$m")" u="$(val unsettled "$m")")" "-" "-"
 
 	read -r hb hbmin hbmax hbn < <(hot_mmm "$log"/hot-base-*.out)
 	read -r hp hpmin hpmax hpn < <(hot_mmm "$log"/hot-patched-*.out)
