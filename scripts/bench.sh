@@ -171,7 +171,7 @@ res=$BENCH_DIR/results.txt
 	echo "recovery, grace period, empty map: median [min..max] of $reps runs in one boot, the paths' order rotating; microseconds unless stated"
 	echo "lock: p50 / p99 / max in microseconds of every call of $lreps runs of each condition, the conditions' order rotating"
 	echo "memory: median of $reps runs; each reading taken once Slab: had not fallen for 1 s (at most 10 s)"
-	echo "hot path: $reps runs in each of $rounds boots of each kernel, in guest instructions (qemu -icount)"
+	echo "hot path: $reps runs in each of $rounds boots of each kernel, guest instructions under qemu -icount (1 per ns)"
 	echo
 	row "measure" "figure" "target" "met"
 
@@ -256,9 +256,9 @@ res=$BENCH_DIR/results.txt
 	read -r hp hpmin hpmax hpn < <(hot_mmm "$log"/hot-patched-*.out)
 	hr=$(calc 'sprintf("%.3f", b / p)' b="$hb" p="$hp")
 	judge "hot path >= 0.98" 'r >= 0.98' r="$hr"
-	row "open+read 4K+close, base ($hbn runs)" "$hb [$hbmin..$hbmax] instr." "-" "-"
-	row "open+read 4K+close, patched ($hpn runs)" "$hp [$hpmin..$hpmax] instr." "-" "-"
-	row "hot path speed, patched / base (medians)" "$hr" ">= 0.98" "$ok"
+	row "open+read 4K+close, base ($hbn runs)" "$hb [$hbmin..$hbmax] guest instr. (-icount)" "-" "-"
+	row "open+read 4K+close, patched ($hpn runs)" "$hp [$hpmin..$hpmax] guest instr. (-icount)" "-" "-"
+	row "hot path, base / patched guest instructions" "$hr" ">= 0.98" "$ok"
 	echo
 	echo "targets met: ${#met[@]} of $((${#met[@]} + ${#missed[@]}))"
 	printf 'met: %s\n' "${met[@]}"
