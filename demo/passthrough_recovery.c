@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 	    "the user's open of f%d is done: %s", pending,
 	    ret ? err(ret) : pt_status_str(status, buf, sizeof(buf)));
 	for (i = 0; i < nfiles; i++)
-		saw(pt_get_id(st, i) > old_max, "f%d: new id %d is above every old id (%d)",
+		saw(pt_get_id(st, i) > old_max, "f%d: new id %d is none of the closed ids (1..%d)",
 		    i, pt_get_id(st, i), old_max);
 	ret = pt_backing_close(dev, old_max);
 	saw(ret == -ENOENT, "FUSE_DEV_IOC_BACKING_CLOSE of old id %d: %s", old_max, err(ret));
