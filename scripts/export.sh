@@ -73,10 +73,11 @@ format_patch() {
 # The patches carry no recipients; the cover letter gets the maintainers
 # that get_maintainer.pl names for the series in To:, its reviewers and
 # lists in Cc:.
-format_patch "$tmp"
+new=$tmp/new
+format_patch "$new"
 recipients() {
 	local p files=()
-	for p in "$tmp"/*.patch; do
+	for p in "$new"/*.patch; do
 		[ "${p##*/}" = 0000-cover-letter.patch ] || files+=("$p")
 	done
 	(cd "$src" && perl scripts/get_maintainer.pl --no-rolestats --no-git \
@@ -88,32 +89,39 @@ args=()
 for r in "${to[@]}"; do args+=(--to="$r"); done
 for r in "${cc[@]}"; do args+=(--cc="$r"); done
 format_patch "$tmp/cover" "${args[@]}"
-mv "$tmp/cover/0000-cover-letter.patch" "$tmp/0000-cover-letter.patch"
-rm -rf "$tmp/cover"
-mv "$tmp/0000-cover-letter.patch" "$tmp/0000-cover-letter.txt"
-(cd "$tmp" && ls -1 -- *.patch) >"$tmp/series"
+mv "$tmp/cover/0000-cover-letter.patch" "$new/0000-cover-letter.txt"
+rm "$new/0000-cover-letter.patch"
+(cd "$new" && ls -1 -- *.patch) >"$new/series"
+
+# The files of a series in DIR: patches/ also holds the 6.12 backport, in
+# a directory of its own that is not part of the 7.3 series.
+series_files() {
+	find "$1" -maxdepth 1 -type f \( -name '*.patch' -o -name 0000-cover-letter.txt \
+		-o -name series \) -printf '%f\n' | LC_ALL=C sort
+}
 
 if [ -n "$sender" ]; then
 	git -C "$TREE" worktree remove --force "$src"
 	git -C "$TREE" branch -q -D sender
 	mkdir -p "$dest"
-	mv "$tmp"/* "$dest"/
+	mv "$new"/* "$dest"/
 	say "the series as $sender is in $dest; send it from there"
 	exit 0
 fi
 if [ -n "$check" ]; then
-	mkdir -p "$LOG_DIR"
-	diff -r "$tmp" "$PATCHES" >"$LOG_DIR/export-check.diff" 2>&1 || {
-		echo "patches/ differs from the work tree"
+	mkdir -p "$LOG_DIR" "$tmp/current"
+	if [ -d "$PATCHES" ]; then
+		series_files "$PATCHES" | while read -r f; do cp "$PATCHES/$f" "$tmp/current/"; done
+	fi
+	diff -r "$new" "$tmp/current" >"$LOG_DIR/export-check.diff" 2>&1 || {
+		echo "${PATCHES#"$TOP"/}/ differs from the work tree"
 		exit 1
 	}
-	echo "patches/ is current"
+	echo "${PATCHES#"$TOP"/}/ is current"
 	exit 0
 fi
-rm -rf "$PATCHES.old"
-[ -d "$PATCHES" ] && mv "$PATCHES" "$PATCHES.old"
-mv "$tmp" "$PATCHES"
-rm -rf "$PATCHES.old"
-trap - EXIT
+mkdir -p "$PATCHES"
+series_files "$PATCHES" | while read -r f; do rm -f "$PATCHES/$f"; done
+mv "$new"/* "$PATCHES"/
 git -C "$TREE" tag -f exported HEAD >/dev/null
-say "exported $n patches and the cover letter to patches/"
+say "exported $n patches and the cover letter to ${PATCHES#"$TOP"/}/"
