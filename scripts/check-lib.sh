@@ -28,7 +28,7 @@ config_lines() {
 # build_fuse CFG LOG [extra make args]: build fs/fuse/ of the checked-out
 # prefix in the config's own build directory; print its warnings to LOG.
 build_fuse() {
-	local cfg=$1 log=$2 bdir=$CACHE_DIR/build/check-$1 want
+	local cfg=$1 log=$2 bdir=$BUILD_ROOT/check-$1 want
 	shift 2
 	mkdir -p "$bdir"
 	{

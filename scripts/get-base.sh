@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Get the base of the series: Linux 7.3 from Debian's linux-source-7.3
-# (newest 7.3.x in $BASE_SUITE), unpacked into $BASE_REPO as a git
-# repository with one base commit, tagged "base". The commit has a fixed
+# Get the base of the series: Linux $BASE from Debian's linux-source-$BASE
+# (the newest version in $BASE_SUITE, or in the machine's own apt suites
+# when BASE_SUITE is empty), unpacked into $BASE_REPO as a git repository
+# with one base commit, tagged "base". The commit has a fixed
 # author and date, so one package version always gives the same commit id.
 # With KDIR set, the user's tree is the base and nothing is fetched.
 #
@@ -24,7 +25,26 @@ fi
 
 need_disk "$CACHE_DIR" 6
 debs=$CACHE_DIR/debs
-"$TOP/scripts/apt-private.sh" "$debs" "$BASE_SUITE" "$BASE_PKG"
+if [ -n "$BASE_SUITE" ]; then
+	"$TOP/scripts/apt-private.sh" "$debs" "$BASE_SUITE" "$BASE_PKG"
+	suite=$BASE_SUITE
+else
+	# the machine's own apt sources; their lists are updated only when
+	# they do not know the package yet
+	suite="the machine's own suites"
+	if ! apt-cache show "$BASE_PKG" >/dev/null 2>&1; then
+		[ "$(id -u)" -eq 0 ] || die "apt does not know $BASE_PKG; run as root to update its lists"
+		say "updating the machine's package lists"
+		apt-get -q update >/dev/null || die "apt-get update failed"
+	fi
+	ver=$(apt-cache show "$BASE_PKG" 2>/dev/null |
+		awk '/^Version:/ { print $2 }' | sort -V | tail -n 1)
+	[ -n "$ver" ] || die "$BASE_PKG is not in the machine's apt suites"
+	say "downloading $BASE_PKG $ver"
+	mkdir -p "$debs"
+	(cd "$debs" && apt-get -q -o APT::Sandbox::User=root download "$BASE_PKG=$ver" >/dev/null) ||
+		die "cannot download $BASE_PKG $ver"
+fi
 deb=$(find "$debs" -name "${BASE_PKG}_*.deb" | sort -V | tail -n 1)
 [ -n "$deb" ] || die "no $BASE_PKG package in $debs"
 version=$(dpkg-deb -f "$deb" Version)
@@ -66,7 +86,7 @@ git -C "$tmp" init -q -b debian
 # kernel's ignore rules match but upstream tracks (dot-files and the like).
 git -C "$tmp" add -A -f
 git -C "$tmp" commit -q -m "Linux $(make -s -C "$tmp" kernelversion) from Debian $BASE_PKG $version" \
-	-m "Unpacked from ${BASE_PKG}_${version}_all.deb ($BASE_SUITE), with the
+	-m "Unpacked from ${BASE_PKG}_${version}_all.deb ($suite), with the
 Debian block stripped from the top-level .gitignore."
 git -C "$tmp" tag "$BASE_TAG"
 git -C "$tmp" gc -q --auto

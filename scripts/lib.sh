@@ -2,32 +2,56 @@
 # Common settings for the scripts in this directory. Sourced, not run.
 #
 # Every setting can be overridden from the environment:
-#   KDIR         a kernel git tree (v7.3 or later) to use as the base
-#                instead of Debian's linux-source-7.3
-#   CACHE_DIR    where the base, the build directories and apt state live
+#   BASE         the kernel the series is for: 7.3 (the mainline series,
+#                patches/) or 6.12 (the LTS backport, patches/6.12/); each
+#                has its own base, work tree, build and log directories
+#   KDIR         a kernel git tree of that version to use as the base
+#                instead of Debian's linux-source-$BASE
+#   CACHE_DIR    where the bases, the build directories and apt state live
 #   WORK_DIR     where the work tree (base + series) is made
 #   BUILD_DIR    out-of-tree (O=) directory of the test kernel
-#   BASE_SUITE   the Debian suite that has linux-source-7.3
+#   BASE_SUITE   the Debian suite that has linux-source-$BASE (empty: the
+#                machine's own apt sources)
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fuse-close-all}
-WORK_DIR=${WORK_DIR:-$TOP/work}
+BASE=${BASE:-7.3}
+case $BASE in
+7.3)
+	# Debian publishes 7.3 in trixie-backports only
+	base_suite=trixie-backports
+	base_sub=
+	series_prefix="PATCH v2"
+	;;
+6.12)
+	# bookworm-security carries 6.12: one of the machine's own suites
+	base_suite=
+	base_sub=/6.12
+	series_prefix="PATCH 6.12 v2"
+	;;
+*)
+	echo "${0##*/}: error: BASE=$BASE: the series exists for 7.3 and 6.12" >&2
+	exit 1
+	;;
+esac
+WORK_DIR=${WORK_DIR:-$TOP/work$base_sub}
 TREE=${TREE:-$WORK_DIR/linux}
-BUILD_DIR=${BUILD_DIR:-$CACHE_DIR/build/debug}
+BUILD_ROOT=${BUILD_ROOT:-$CACHE_DIR/build$base_sub}
+BUILD_DIR=${BUILD_DIR:-$BUILD_ROOT/debug}
 LOG_DIR=${LOG_DIR:-$WORK_DIR/logs}
-BASE_SUITE=${BASE_SUITE:-trixie-backports}
-BASE_PKG=${BASE_PKG:-linux-source-7.3}
-BASE_REPO=${BASE_REPO:-$CACHE_DIR/base/linux}
+BASE_SUITE=${BASE_SUITE-$base_suite}
+BASE_PKG=${BASE_PKG:-linux-source-$BASE}
+BASE_REPO=${BASE_REPO:-$CACHE_DIR/base/linux${base_sub:+-$BASE}}
 BASE_TAG=base
-PATCHES=${PATCHES:-$TOP/patches}
-COVER=$TOP/cover-letter.txt
+PATCHES=${PATCHES:-$TOP/patches$base_sub}
+COVER=$TOP/cover-letter${base_sub:+-$BASE}.txt
 JOBS=${JOBS:-$(nproc)}
 # The author of the series' patches: the project's identity, given to the
 # commits of the work tree. Whoever sends the series takes authorship with
 # "export.sh --as" (README: "Sending the series").
 SERIES_IDENT=${SERIES_IDENT:-"Seed f081817f maintainers <maintainers@users.noreply.r-seed-f081817f.example>"}
 # "[PATCH v2 n/N]": the version of the series as it is sent
-SERIES_PREFIX=${SERIES_PREFIX:-"PATCH v2"}
+SERIES_PREFIX=${SERIES_PREFIX:-$series_prefix}
 # a sparse that the 7.3 kernel accepts as its checker (deps.sh builds it)
 SPARSE=${SPARSE:-$CACHE_DIR/tools/sparse}
 
@@ -125,6 +149,41 @@ kernel_cc() {
 SPLAT_RE='BUG:|WARNING:|KASAN:|UBSAN:|KFENCE|Oops|general protection fault|Kernel panic|suspicious RCU usage|possible recursive locking|possible circular locking|inconsistent lock state|unreferenced object|INFO: task .* blocked for more than|detected stalls|self-detected stall|Call Trace|soft lockup|hard LOCKUP'
 splats() {
 	grep -E "$SPLAT_RE"
+}
+
+# Result lines "pass|fail|skip NAME" in the file $RESULTS (test-all.sh,
+# test-base.sh), each NAME after $RESULT_PREFIX.
+record() {
+	echo "$1 ${RESULT_PREFIX:-}$2" >>"$RESULTS"
+}
+
+# check NAME CMD...: one result line for the command's exit status; the
+# command's output goes to a log in $LOG_DIR
+check() {
+	local name=$1
+	shift
+	if step "${RESULT_PREFIX:-}$name" "$LOG_DIR/${name//[^a-zA-Z0-9]/-}.log" "$@"; then
+		record pass "$name"
+	else
+		record fail "$name"
+		return 1
+	fi
+}
+
+# run_merged NAME FILE CMD...: run a command that writes its own result
+# lines to FILE and add them; a command that fails without saying why in
+# FILE (or writes none) is a failure of its own
+run_merged() {
+	local name=$1 file=$2 rc=0
+	shift 2
+	rm -f "$file"
+	"$@" || rc=$?
+	[ -f "$file" ] && sed -E "s/^(pass|fail|skip) /\1 ${RESULT_PREFIX:-}/" "$file" >>"$RESULTS"
+	if [ ! -s "$file" ]; then
+		record fail "$name: no results (exit status $rc)"
+	elif [ "$rc" -ne 0 ] && ! grep -q '^fail ' "$file"; then
+		record fail "$name: exit status $rc, no failure in its results"
+	fi
 }
 
 # count_results FILE: "N passed, N failed, N skipped" of the

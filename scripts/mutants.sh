@@ -21,6 +21,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# the mutants are diffs of the 7.3 series' fs/fuse/backing.c; the 6.12
+# backport has the same logic in passthrough.c
+[ "$BASE" = 7.3 ] || die "mutants/ is for BASE=7.3, not BASE=$BASE"
+
 mdir=$TOP/mutants
 names=("$@")
 [ ${#names[@]} -gt 0 ] || mapfile -t names < <(read_series "$mdir/list")
@@ -32,7 +36,7 @@ done
 	die "$TREE has uncommitted changes; the mutants are applied to it"
 command -v vng >/dev/null || die "vng is not installed; run 'make deps' first"
 
-mbuild=$CACHE_DIR/build/mutants
+mbuild=$BUILD_ROOT/mutants
 out=$LOG_DIR/mutants
 mods=$out/modules
 rm -rf "$out"
