@@ -6,14 +6,20 @@
 #
 # usage: build-kernel.sh [FRAGMENT...]
 #   FRAGMENT  a name from configs/, or "selftests" for the fuse selftests'
-#             config file in the work tree (default: base fuse selftests
-#             debug). As with merge_config.sh, a later fragment's line for
+#             config file in the work tree (default: base, then $BASE if
+#             configs/ has a fragment of that name, fuse selftests debug).
+#             As with merge_config.sh, a later fragment's line for
 #             an option replaces an earlier one.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 frags=("$@")
-[ ${#frags[@]} -gt 0 ] || frags=(base fuse selftests debug)
+if [ ${#frags[@]} -eq 0 ]; then
+	frags=(base)
+	# what the base kernel names differently (configs/6.12.config)
+	[ -f "$TOP/configs/$BASE.config" ] && frags+=("$BASE")
+	frags+=(fuse selftests debug)
+fi
 [ -f "$TREE/Makefile" ] || die "no kernel tree in $TREE; run 'make tree' first"
 
 files=()

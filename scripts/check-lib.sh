@@ -33,6 +33,7 @@ build_fuse() {
 	mkdir -p "$bdir"
 	{
 		cat "$TOP/configs/base.config"
+		[ ! -f "$TOP/configs/$BASE.config" ] || cat "$TOP/configs/$BASE.config"
 		config_lines "$cfg"
 	} >"$bdir/fragments.config"
 	if ! cmp -s "$bdir/fragments.config" "$bdir/fragments.config.used" 2>/dev/null ||
