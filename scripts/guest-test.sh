@@ -26,11 +26,28 @@ kmemleak=/sys/kernel/debug/kmemleak
 rc=0
 echo "guest: running the kselftests at $(up)s"
 # The runner writes to /dev/stdout, which virtme-ng points at a port of its
-# own: keep each program's output in a file of ours (-p), and show it.
+# own: keep each program's output in a file of ours (-p), and show it. The
+# 7.3 runner takes the directory; 6.12's writes to /tmp/PROGRAM, from where
+# it is copied, once no file of an earlier run can be left there.
 mkdir -p "$out/tests"
-opts=(-p "$out/tests")
+logdir=
+if grep -q -- '--per-test-log \[DIR\]' "$kst/run_kselftest.sh"; then
+	opts=(-p "$out/tests")
+else
+	logdir=/tmp
+	opts=(-p)
+	while IFS=: read -r _ prog; do
+		rm -f "$logdir/$prog"
+		[ ! -e "$logdir/$prog" ] || { echo "guest: cannot remove $logdir/$prog" >&2; exit 1; }
+	done <"$kst/kselftest-list.txt"
+fi
 [ "$timeout" = settings ] || opts+=(-o "$timeout")
 (cd "$kst" && ./run_kselftest.sh "${opts[@]}" "$@") >"$out/tap.log" 2>&1 || rc=$?
+if [ -n "$logdir" ]; then
+	while IFS=: read -r _ prog; do
+		[ ! -f "$logdir/$prog" ] || cp "$logdir/$prog" "$out/tests/"
+	done <"$kst/kselftest-list.txt"
+fi
 cat "$out/tap.log"
 for f in "$out"/tests/*; do
 	[ -f "$f" ] && sed "s|^|${f##*/}: |" "$f"
