@@ -79,26 +79,33 @@ gcc -O2 -Wall -Wextra -Werror -isystem "$BENCH_DIR/headers/include" \
 # job) would share the host thread.
 hot_vm=(--cpus 1 --qemu-opts="-icount shift=0,sleep=off")
 
-# vm KERNEL LOG full|hot CMD...: boot KERNEL, run CMD in it, keep its
-# output in LOG; "full" is the test VM's setup (2 vCPUs), "hot" the above
+# vm KERNEL OUT full|hot CMD...: boot KERNEL, run CMD in it; CMD's standard
+# output goes to OUT, in a directory shared with the guest, the console to
+# OUT.console (on the console, progress lines of the guest's stderr and
+# the results cut each other and lose bytes). "full" is the test VM's
+# setup (2 vCPUs), "hot" the above.
 vm() {
 	local kernel=$1 out=$2 how=$3 t0 rc=0 args=()
 	shift 3
 	[ "$how" = hot ] && args=("${hot_vm[@]}")
 	t0=$(date +%s)
-	echo ">>> $(basename "$out" .out): booting (log: $out)"
-	timeout "${VM_TIMEOUT:-1800}" vng --run "$kernel" "${VNG_VM[@]}" "${args[@]}" -- "$@" \
-		</dev/null >"$out" 2>&1 || rc=$?
-	if [ "$rc" -ne 0 ] || ! grep -q '^result ' "$out"; then
-		tail -n 20 "$out" >&2
-		die "the benchmark failed in the VM (exit $rc); see $out"
+	echo ">>> $(basename "$out" .out): booting (log: $out.console)"
+	rm -f "$out"
+	# shellcheck disable=SC2016 # expanded by the guest's sh
+	local to_out='out=$1; shift; "$@" >"$out"'
+	timeout "${VM_TIMEOUT:-1800}" vng --run "$kernel" "${VNG_VM[@]}" "${args[@]}" \
+		--rwdir "$(dirname "$out")" -- sh -c "$to_out" sh "$out" "$@" \
+		</dev/null >"$out.console" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ] || ! grep -q '^result ' "$out" 2>/dev/null; then
+		tail -n 20 "$out.console" >&2
+		die "the benchmark failed in the VM (exit $rc); see $out.console"
 	fi
 	echo "<<< done in $(($(date +%s) - t0))s"
 }
 
 patched=$BENCH_DIR/patched/arch/x86/boot/bzImage
 base=$BENCH_DIR/base/arch/x86/boot/bzImage
-rm -f "$log"/*.out
+rm -f "$log"/*.out "$log"/*.out.console
 vm "$patched" "$log/patched-full.out" full sh -c \
 	"$bin recovery $reps && $bin lock $lreps && $bin memory $reps"
 for r in $(seq 1 "$rounds"); do
