@@ -72,7 +72,7 @@ format_patch() {
 
 # The patches carry no recipients; the cover letter gets the maintainers
 # that get_maintainer.pl names for the series in To:, its reviewers and
-# lists in Cc:.
+# lists in Cc:, with the series' own Cc list (series_cc, lib.sh).
 new=$tmp/new
 format_patch "$new"
 recipients() {
@@ -84,7 +84,10 @@ recipients() {
 		--no-git-fallback --no-tree "$@" "${files[@]}") | grep '@' | LC_ALL=C sort || true
 }
 mapfile -t to < <(recipients --no-r --no-l)
-mapfile -t cc < <(recipients --no-m)
+mapfile -t cc < <({
+	recipients --no-m
+	[ ${#series_cc[@]} -eq 0 ] || printf '%s\n' "${series_cc[@]}"
+} | LC_ALL=C sort -u)
 args=()
 for r in "${to[@]}"; do args+=(--to="$r"); done
 for r in "${cc[@]}"; do args+=(--cc="$r"); done

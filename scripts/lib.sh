@@ -21,13 +21,21 @@ case $BASE in
 	# Debian publishes 7.3 in trixie-backports only
 	base_suite=trixie-backports
 	base_sub=
-	series_prefix="PATCH v2"
+	# v4 of Chunsheng Luo's series, which this one continues (cover letter)
+	series_prefix="PATCH v4"
+	# Cc'd on the cover letter beside what get_maintainer.pl names: the
+	# list where the design was discussed, the list for new uapi, the
+	# reviewers active on backing ids, and the author of v1 to v3
+	series_cc=("linux-fsdevel@vger.kernel.org" "linux-api@vger.kernel.org"
+		"Bernd Schubert <bernd@bsbernd.com>" "Joanne Koong <joannelkoong@gmail.com>"
+		"Chunsheng Luo <luochunsheng@ustc.edu>")
 	;;
 6.12)
 	# bookworm-security carries 6.12: one of the machine's own suites
 	base_suite=
 	base_sub=/6.12
-	series_prefix="PATCH 6.12 v2"
+	series_prefix="PATCH 6.12 v4"
+	series_cc=()
 	;;
 *)
 	echo "${0##*/}: error: BASE=$BASE: the series exists for 7.3 and 6.12" >&2
