@@ -1,48 +1,71 @@
 #!/usr/bin/env bash
-# Judge a VM test run in DIR, strictly: every way a run can look green
-# without being so is a failure with its reason.
+# Judge a VM test run in DIR, strictly, from DIR alone: every way a run can
+# look green without being so is a failure with its reason.
 #
-#   DIR/vm-exit    the exit status of the VM (vmtest.sh); missing, not 0,
-#                  or 124 (VM_TIMEOUT) is a failure
-#   DIR/tap.log    the kselftest runner's TAP: its plan "1..N" must be
-#                  there and N programs must have a result line
-#   DIR/tests/P    program P's own output: each harness test case is a
-#                  result; its own plan must be met; a "not ok" there is a
-#                  failure even when the runner's line is missing or "ok"
-#   kernel log     dmesg.log, kmemleak.log, and the timestamped kernel
-#                  lines of console.log: any splat (lib.sh: SPLAT_RE) fails
+#   DIR/vm-exit    the VM's exit status (vmtest.sh); missing, not 0, or 124
+#                  (VM_TIMEOUT) is a failure
+#   DIR/settings   what the run was asked (vmtest.sh, before the boot):
+#                  FUSE_CLOSE_ALL_STRESS_SECONDS=N
+#   DIR/kselftest-list.txt
+#                  the installed collection's list (guest-test.sh copies
+#                  it): the programs that had to run
+#   DIR/tap.log    the runner's TAP: one plan, as many programs as the list
+#                  names, one result line for each, numbered once each
+#   DIR/tests/P    program P's own log (judge-program.awk): one plan 1..N,
+#                  each case 1..N exactly once with a result; a log that is
+#                  missing, empty, cut or without a plan is a failure; a
+#                  SKIP fails unless scripts/allowed-skips.list names it;
+#                  backing_close_all_test says "# stress_seconds: N" with
+#                  the N that was asked
+#   kernel log     dmesg.log and console.log start with the boot banner and
+#                  end after guest-test.sh's end line; kmemleak scanned
+#                  (kmemleak.log) and never disabled itself; any report
+#                  (lib.sh: SPLAT_PATTERNS) in dmesg.log, kmemleak.log or a
+#                  kernel line of console.log fails
 #
-# With --no-skip REGEX, a SKIP of a test case (or of the whole program) of
-# a program whose name matches REGEX is a failure: on the kernel that the
-# tests were written for, nothing there may skip.
+# --kernel says which kernel the run was on: "patched" (the series; the
+# default) or "unpatched" (a kernel without it, where some SKIPs are
+# allowed, and a run where nothing skipped was on the wrong kernel).
 #
 # Writes DIR/results (one "pass|fail|skip NAME" line each), prints the
 # failures and skips and "vmtest: N passed, N failed, N skipped"; exits 1
 # when anything failed.
 #
-# usage: judge.sh [--no-skip REGEX] DIR
+# usage: judge.sh [--kernel patched|unpatched] DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	die "usage: judge.sh [--no-skip REGEX] DIR"
+	die "usage: judge.sh [--kernel patched|unpatched] DIR"
 }
-noskip=
-if [ "${1:-}" = --no-skip ]; then
+kernel=patched
+if [ "${1:-}" = --kernel ]; then
 	[ $# -ge 2 ] || usage
-	noskip=$2
+	kernel=$2
 	shift 2
 fi
+case $kernel in
+patched | unpatched) ;;
+*) usage ;;
+esac
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then
 	usage
 fi
 dir=$1
 res=$dir/results
+# the SKIPs that pass (ALLOWED_SKIPS: another list, for the judge's own test)
+allowed=${ALLOWED_SKIPS:-$TOP/scripts/allowed-skips.list}
+[ -f "$allowed" ] || die "no $allowed"
 : >"$res"
 
 fail() {
-	echo "fail $*" >>"$res"
+	printf 'fail %s\n' "$*" >>"$res"
 }
+
+# A line of the list that the judge cannot read allows nothing.
+awk -F ' [|] ' '!/^#/ && !/^[[:space:]]*$/ && (NF != 5 || ($1 != "patched" && $1 != "unpatched")) {
+	printf "fail allowed-skips.list: not \"KERNEL | PROGRAM | CASE | REASON | WHY\": %s\n", $0
+}' "$allowed" >>"$res"
 
 # The VM itself.
 if [ ! -f "$dir/vm-exit" ]; then
@@ -55,81 +78,134 @@ else
 	esac
 fi
 
-# The runner's plan and its line per program.
+# What was asked.
+stress_want=$(sed -n 's/^FUSE_CLOSE_ALL_STRESS_SECONDS=\([0-9][0-9]*\)$/\1/p' "$dir/settings" 2>/dev/null || true)
+[ -n "$stress_want" ] ||
+	fail "settings: no FUSE_CLOSE_ALL_STRESS_SECONDS=N in $dir/settings; what the run was asked is unknown"
+
+# What had to run: the "COLLECTION:PROGRAM" lines of the list.
+list=$dir/kselftest-list.txt
 tap=$dir/tap.log
 [ -f "$tap" ] || : >"$tap"
-plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap" | head -n 1)
-ran=$(grep -cE '^(not )?ok [0-9]+ selftests: ' "$tap" || true)
-if [ -z "$plan" ]; then
-	fail "runner: no plan (1..N) in tap.log; the runner did not start or its output is lost"
-elif [ "$ran" -lt "$plan" ]; then
-	fail "runner: $ran of $plan programs have a result line; the run was cut short"
-fi
-
-# judge_program PROG RUNNER_LINE: the test cases of one program
-judge_program() {
-	local prog=$1 line=$2 log=$dir/tests/$1 kind=pass cases
-	case $line in
-	"") kind=none ;;
-	not\ ok*) kind=fail ;;
-	*"# SKIP"* | *"# skip"*) kind=skip ;;
-	esac
-	cases=$(awk -v prog="$prog" '
-		{ sub(/^# /, "") }
-		/^1\.\.[0-9]+$/ && !plan { plan = substr($0, 4) + 0; next }
-		/^(not )?ok [0-9]+ / {
-			kind = /^not ok/ ? "fail" : "pass"
-			if ($0 ~ / # [Ss][Kk][Ii][Pp]/) kind = "skip"
-			name = $0; sub(/^(not )?ok [0-9]+ /, "", name)
-			print kind, prog ": " name
-			n++
-		}
-		END {
-			if (plan && n < plan)
-				printf "fail %s: %d of %d planned test cases have a result\n", prog, n, plan
-		}' "$log" 2>/dev/null || true)
-	if [ -n "$cases" ]; then
-		echo "$cases"
-	elif [ "$kind" != none ]; then
-		echo "$kind $prog"
-	fi
-	case $kind in
-	none) echo "fail $prog: no result line from the runner" ;;
-	fail)
-		grep -q '# TIMEOUT' <<<"$line" && echo "fail $prog: timed out (runner: ${line##*# })"
-		grep -q '^fail ' <<<"$cases" || echo "fail $prog: exit status says failed, no test case did (a crash?)"
-		;;
-	esac
+programs() {
+	grep -v '^[[:space:]]*$' "$list"
 }
 
-# Every program the runner names, and every program that left output.
-{
-	sed -n 's/^\(not \)\{0,1\}ok [0-9][0-9]* selftests: [^:]*: \([^ ]*\).*/\2/p' "$tap"
-	if [ -d "$dir/tests" ]; then
-		find "$dir/tests" -maxdepth 1 -type f -printf '%f\n'
-	fi
-} | sort -u | while IFS= read -r prog; do
-	line=$(grep -E "^(not )?ok [0-9]+ selftests: [^:]*: $prog( |$)" "$tap" | head -n 1 || true)
-	judge_program "$prog" "$line"
-done | sed 's/  *$//' >>"$res"
+# judge_runner: one plan, as many programs as the list names, each result
+# number once
+judge_runner() {
+	awk -v listf=<(programs) '
+	BEGIN {
+		while ((getline l < listf) > 0) {
+			i = index(l, ":")
+			want[substr(l, 1, i - 1) ": " substr(l, i + 1)] = 1
+			nwant++
+		}
+	}
+	/^1\.\.[0-9]+/ { plans++; if (plans == 1) plan = substr($0, 4) + 0; next }
+	/^(not )?ok [0-9]+ selftests: / {
+		l = $0
+		sub(/^(not )?ok /, "", l)
+		k = l + 0
+		sub(/^[0-9]+ selftests: /, "", l)
+		sub(/ +#.*/, "", l)
+		if (!(l in want)) {
+			printf "fail runner: a result for %s, which kselftest-list.txt does not name\n", l
+			next
+		}
+		if (++num[k] == 1)
+			nums[++n] = k
+	}
+	END {
+		if (!plans) {
+			print "fail runner: no plan (1..N) in tap.log; the runner did not start or its output is lost"
+			exit
+		}
+		if (plans > 1)
+			printf "fail runner: %d plans in tap.log (the output of more than one run?)\n", plans
+		if (plan != nwant)
+			printf "fail runner: its plan is 1..%d, kselftest-list.txt names %d programs\n", plan, nwant
+		for (i = 1; i <= n; i++) {
+			k = nums[i]
+			if (num[k] > 1)
+				printf "fail runner: result number %d given %d times\n", k, num[k]
+			if (k < 1 || k > plan)
+				printf "fail runner: result number %d is outside its plan 1..%d\n", k, plan
+		}
+	}' "$tap"
+}
 
-if [ -n "$noskip" ]; then
-	awk -v re="$noskip" '$1 == "skip" && $2 ~ re { $1 = "fail"; $2 = $2 " SKIP on the kernel the tests are for:" } 1' \
-		"$res" >"$res.new"
-	mv "$res.new" "$res"
+# judge_programs: each program of the list, from its runner line and its
+# own log (judge-program.awk)
+judge_programs() {
+	local coll prog log lines
+	while IFS=: read -r coll prog; do
+		log=$dir/tests/$prog
+		if [ ! -f "$log" ]; then
+			fail "$prog: no log of its own (tests/$prog): it did not run, or its output is lost"
+			continue
+		fi
+		lines=$(grep -E "^(not )?ok [0-9]+ selftests: $coll: $prog( |$)" "$tap" || true)
+		runner=$(head -n 1 <<<"$lines") awk -v prog="$prog" -v nrunner="$(grep -c . <<<"$lines" || true)" \
+			-v allowed="$allowed" -v kernel="$kernel" \
+			-v stress_prog=backing_close_all_test -v stress_want="$stress_want" \
+			-f "$TOP/scripts/judge-program.awk" "$log"
+	done < <(programs)
+}
+
+# judge_leftovers: output that no program of the list wrote is not of
+# this run
+judge_leftovers() {
+	local f
+	[ -d "$dir/tests" ] || return 0
+	find "$dir/tests" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | while IFS= read -r f; do
+		programs | cut -d: -f2- | grep -qxF -- "$f" ||
+			fail "tests/$f: not a program of kselftest-list.txt (left from another run?)"
+	done
+}
+
+# Without the list nothing of this can be judged.
+if [ ! -f "$list" ]; then
+	fail "runner: no kselftest-list.txt in $dir; which programs had to run is unknown"
+elif ! programs >/dev/null; then
+	fail "runner: kselftest-list.txt names no program"
+else
+	judge_runner >>"$res"
+	judge_programs >>"$res"
+	judge_leftovers
 fi
-grep -q '^pass ' "$res" || fail "vm: no test passed (no results at all?); see $dir/console.log"
 
-# The kernel log.
+if [ "$kernel" = unpatched ] && ! grep -q '^skip ' "$res"; then
+	fail "unpatched kernel: no allowed SKIP at all; the kernel has the series (the wrong kernel?)"
+fi
+
+# The kernel log: whole, with kmemleak on to the end, and no report in it.
+banner='Linux version '
+if [ ! -s "$dir/dmesg.log" ]; then
+	fail "guest log: no dmesg.log; the kernel log of the run is lost"
+else
+	grep -q "$banner" "$dir/dmesg.log" ||
+		fail "guest log: dmesg.log has no boot banner ('$banner'); its start is lost"
+	grep -qF "$GUEST_END" "$dir/dmesg.log" ||
+		fail "guest log: dmesg.log has no '$GUEST_END' line; it was not taken at the end of the run"
+	! grep -q 'kmemleak: Kernel memory leak detector disabled' "$dir/dmesg.log" ||
+		fail "guest log: kmemleak disabled itself during the run; its scan means nothing"
+fi
+grep -q "$banner" "$dir/console.log" 2>/dev/null ||
+	fail "guest log: console.log has no boot banner ('$banner'); its start is lost or overwritten"
+grep -qF "$GUEST_END" "$dir/console.log" 2>/dev/null ||
+	fail "guest log: console.log has no '$GUEST_END' line; the script did not end, or the console is cut"
+[ -f "$dir/kmemleak.log" ] ||
+	fail "guest log: no kmemleak.log; kmemleak did not scan (not in the kernel, or not readable)"
 {
 	cat "$dir/dmesg.log" "$dir/kmemleak.log" 2>/dev/null || true
 	grep -E '^\[ *[0-9]+\.[0-9]+\]' "$dir/console.log" 2>/dev/null || true
 } | splats | sort -u >"$dir/splats.log" || true
 if [ -s "$dir/splats.log" ]; then
-	fail "guest log: $(wc -l <"$dir/splats.log") splat lines, first: $(head -n 1 "$dir/splats.log")"
+	fail "guest log: $(wc -l <"$dir/splats.log") report lines, first: $(head -n 1 "$dir/splats.log")"
 	sed 's/^/    /' "$dir/splats.log" | head -n 20
 else
-	echo "pass guest log: no splat" >>"$res"
+	echo "pass guest log: no kernel report" >>"$res"
 fi
 
 grep -E '^(fail|skip) ' "$res" | sed 's/^/  /' || true

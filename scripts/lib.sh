@@ -10,6 +10,7 @@
 #   CACHE_DIR    where the bases, the build directories and apt state live
 #   WORK_DIR     where the work tree (base + series) is made
 #   BUILD_DIR    out-of-tree (O=) directory of the test kernel
+#   UNPATCHED_BUILD_DIR  the same for the test kernel without the series
 #   BASE_SUITE   the Debian suite that has linux-source-$BASE (empty: the
 #                machine's own apt sources)
 
@@ -46,6 +47,8 @@ WORK_DIR=${WORK_DIR:-$TOP/work$base_sub}
 TREE=${TREE:-$WORK_DIR/linux}
 BUILD_ROOT=${BUILD_ROOT:-$CACHE_DIR/build$base_sub}
 BUILD_DIR=${BUILD_DIR:-$BUILD_ROOT/debug}
+# the same test kernel without the series (build-unpatched.sh)
+UNPATCHED_BUILD_DIR=${UNPATCHED_BUILD_DIR:-$BUILD_ROOT/unpatched}
 LOG_DIR=${LOG_DIR:-$WORK_DIR/logs}
 BASE_SUITE=${BASE_SUITE-$base_suite}
 BASE_PKG=${BASE_PKG:-linux-source-$BASE}
@@ -150,14 +153,51 @@ kernel_cc() {
 	fi
 }
 
-# What the kernel prints when something is wrong: its own words (KASAN,
-# lockdep, RCU, kmemleak, list debugging, hung tasks, stalls, WARN, BUG,
-# oops and panic). splats reads kernel log lines on stdin, prints those
-# that match, and succeeds when there is one.
-SPLAT_RE='BUG:|WARNING:|KASAN:|UBSAN:|KFENCE|Oops|general protection fault|Kernel panic|suspicious RCU usage|possible recursive locking|possible circular locking|inconsistent lock state|unreferenced object|INFO: task .* blocked for more than|detected stalls|self-detected stall|Call Trace|soft lockup|hard LOCKUP'
+# What the kernel prints when something is wrong, one pattern a line (an
+# extended regex each; SPLAT_RE joins them). Each pattern is the headline
+# of a kind of report that no other pattern matches, and the judge's
+# self-test has a report line for each that only it matches (removing one
+# fails the self-test: scripts/judge-mutants.sh). Reports whose headline
+# always carries one of these are not listed again: lockdep's ("WARNING:
+# possible circular locking dependency detected", recursive locking,
+# inconsistent lock state, suspicious RCU usage), KFENCE's and most of
+# KASAN's ("BUG: KFENCE: ...", "BUG: KASAN: ..."), soft lockups
+# ("watchdog: BUG: soft lockup"), debugobjects' ("ODEBUG: ..."), list
+# debugging's WARN.
+SPLAT_PATTERNS=(
+	'BUG:'
+	'kernel BUG at'
+	'BUG [^ :]+ \((Not t|T)ainted'
+	'WARNING:'
+	'KASAN:'
+	'UBSAN:'
+	'Oops'
+	'general protection fault'
+	'Kernel panic'
+	'unreferenced object'
+	'INFO: task .* blocked for more than'
+	'detected stalls'
+	'self-detected stall'
+	'detected expedited stalls'
+	'hard LOCKUP'
+	'Call Trace'
+	'refcount_t: '
+	'list_(add|del) corruption'
+	'Out of memory: '
+)
+SPLAT_RE=$(
+	IFS='|'
+	echo "${SPLAT_PATTERNS[*]}"
+)
+# splats reads kernel log lines on stdin, prints those that match, and
+# succeeds when there is one.
 splats() {
 	grep -E "$SPLAT_RE"
 }
+
+# The last line guest-test.sh prints, on its output and into the kernel
+# log: the judge wants it in both, or the log is not whole.
+GUEST_END="guest-test.sh: end of the run"
 
 # Result lines "pass|fail|skip NAME" in the file $RESULTS (test-all.sh,
 # test-base.sh), each NAME after $RESULT_PREFIX.

@@ -1,0 +1,175 @@
+# The verdict on one kselftest program of a VM run (scripts/judge.sh):
+# its line in the runner's TAP and its own log (the input). Prints one
+# "pass|fail|skip NAME" line per test case and one "fail PROG: why" line
+# per way the program's results are not whole.
+#
+# Variables: prog (the program), ENVIRON["runner"] (its line in tap.log,
+# or empty when the runner has none), nrunner (how many lines the runner has for
+# it), allowed (the allowed-skips list), kernel (patched or unpatched),
+# stress_prog (the program that prints "stress_seconds: N"), stress_want
+# (the N that was asked).
+
+function fail(why) {
+	print "fail " prog ": " why
+}
+
+# allow(CASE, REASON): the WHY of the allowed-skips line that lets CASE of
+# prog skip for REASON on this kernel, or ""
+function allow(cname, reason,    i) {
+	for (i = 1; i <= nallow; i++)
+		if (acase[i] == "-" ? cname == "-" : cname ~ ("^(" acase[i] ")$"))
+			if (reason ~ areason[i])
+				return awhy[i]
+	return ""
+}
+
+# result(KIND, NAME, TEXT): a result line; a SKIP fails unless the list
+# allows it
+function result(kind, cname, text,    why) {
+	if (kind == "fail") {
+		fail(cname)
+		return
+	}
+	if (kind == "pass") {
+		print "pass " prog ": " cname
+		return
+	}
+	why = allow(cname, text)
+	if (why != "")
+		print "skip " prog ": " cname ": " text " (allowed: " why ")"
+	else
+		fail(cname ": SKIP on the " kernel " kernel, not in scripts/allowed-skips.list: " text)
+}
+
+# the text after "# SKIP" in LINE
+function skip_text(line) {
+	sub(/.*# [Ss][Kk][Ii][Pp] */, "", line)
+	return line
+}
+
+BEGIN {
+	while ((getline l < allowed) > 0) {
+		if (l ~ /^#/ || l ~ /^[[:space:]]*$/)
+			continue
+		split(l, f, / \| /)
+		if (f[1] == kernel && f[2] == prog) {
+			nallow++
+			acase[nallow] = f[3]
+			areason[nallow] = f[4]
+			awhy[nallow] = f[5]
+		}
+	}
+	close(allowed)
+	runner = ENVIRON["runner"]
+
+	if (nrunner == 0)
+		fail("no result line from the runner")
+	else if (nrunner > 1)
+		fail(nrunner " result lines from the runner")
+	if (runner ~ /^not ok/ && runner ~ /# TIMEOUT/)
+		fail("timed out (runner: " after_hash(runner) ")")
+	else if (runner ~ /^ok .*# [Ss][Kk][Ii][Pp]/)
+		result("skip", "-", "the runner's SKIP of the whole program: " skip_text(runner))
+}
+
+# the text after the last "# " in LINE
+function after_hash(line) {
+	sub(/.*# /, "", line)
+	return line
+}
+
+{
+	line = $0
+	sub(/^# /, "", line)
+}
+line ~ /^1\.\.[0-9]+/ {
+	plans++
+	if (plans == 1) {
+		plan = line
+		sub(/^1\.\./, "", plan)
+		sub(/[^0-9].*/, "", plan)
+		plan += 0
+		if (plan == 0 && line ~ /# [Ss][Kk][Ii][Pp]/) {
+			planskip = 1
+			result("skip", "-", "the program skipped before its first case: " skip_text(line))
+		}
+	}
+	next
+}
+line ~ /^(not )?ok [0-9]+ / {
+	k = line
+	sub(/^(not )?ok /, "", k)
+	name = k
+	sub(/ .*/, "", k)
+	k += 0
+	sub(/^[0-9]+ /, "", name)
+	kind = line ~ /^not ok/ ? "fail" : "pass"
+	if (name ~ / # [Ss][Kk][Ii][Pp]/) {
+		kind = "skip"
+		text = skip_text(name)
+		sub(/ # [Ss][Kk][Ii][Pp].*/, "", name)
+	} else {
+		text = ""
+		sub(/ # .*/, "", name)
+	}
+	sub(/ +$/, "", name)
+	seen[k]++
+	if (seen[k] == 1) {
+		order[++ncase] = k
+		cname[k] = name
+		ckind[k] = kind
+		ctext[k] = text
+	}
+	if (prog == stress_prog && name ~ /(^|\.)stress$/)
+		stress_case = kind
+	next
+}
+line ~ /^# stress_seconds: / {
+	nstress++
+	stress_got = line
+	sub(/^# stress_seconds: /, "", stress_got)
+}
+
+END {
+	if (NR == 0) {
+		fail("its own log is empty (lost, or the program printed nothing)")
+		exit
+	}
+	if (!plans) {
+		fail("no plan (1..N) in its own log; it did not start or its output is lost")
+		exit
+	}
+	if (plans > 1)
+		fail(plans " plans in its own log (the output of more than one run?)")
+	good = 0
+	for (i = 1; i <= ncase; i++) {
+		k = order[i]
+		if (k < 1 || k > plan) {
+			fail("test case " k " (" cname[k] ") is outside its plan 1.." plan)
+			continue
+		}
+		if (seen[k] > 1)
+			fail("test case " k " (" cname[k] ") has " seen[k] " results")
+		good++
+		result(ckind[k], cname[k], ctext[k])
+	}
+	if (good < plan)
+		fail(good " of " plan " planned test cases have a result; the run was cut short")
+	if (runner ~ /^not ok/ && runner !~ /# TIMEOUT/ && !failed_case())
+		fail("the runner says it failed, no test case did (a crash?)")
+	if (prog == stress_prog && stress_want != "") {
+		if (nstress > 1)
+			fail("stress_seconds printed " nstress " times")
+		else if (nstress == 1 && stress_got != stress_want)
+			fail("the stress test ran for " stress_got " s, " stress_want " s were asked")
+		else if (nstress == 0 && stress_case != "skip")
+			fail("no \"# stress_seconds: N\" line: the stress test did not run, or cannot say what it was asked")
+	}
+}
+
+function failed_case(    i) {
+	for (i = 1; i <= ncase; i++)
+		if (ckind[order[i]] == "fail")
+			return 1
+	return 0
+}
