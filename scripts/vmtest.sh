@@ -1,33 +1,57 @@
 #!/usr/bin/env bash
 # Boot the test kernel in virtme-ng (software emulation, 2 vCPUs), run the
-# fuse kselftests in it, and judge the run: the TAP results, plus the guest
-# log, where any splat (KASAN, lockdep, RCU, kmemleak, WARN, Oops, hung
-# task) is a failure even when every test passed.
+# installed fuse kselftests in it (scripts/guest-test.sh), and judge the
+# run (scripts/judge.sh): the TAP results of every program the collection
+# lists, plus the guest log, where any kernel report is a failure even
+# when every test passed.
 #
-# usage: vmtest.sh [run_kselftest.sh args...]   (default: -c filesystems/fuse)
+# usage: vmtest.sh [--unpatched]
+#   --unpatched   the kernel is one without the series, built by
+#                 build-unpatched.sh ("make vmtest-unpatched"): the SKIPs
+#                 that scripts/allowed-skips.list allows there pass
 #   TEST_TIMEOUT  per-program timeout in seconds, overriding the
 #                 selftests' settings file (default: the settings file)
 #   VM_TIMEOUT    limit for the whole VM run in seconds (default 2400)
 #   VNG_ARGS      extra arguments for vng
-#   NO_SKIP       programs (a regex) whose SKIPs fail the run: those that
-#                 must not skip on the patched kernel (default
-#                 backing_close_all_test; empty for an unpatched kernel)
+#   FUSE_CLOSE_ALL_STRESS_SECONDS
+#                 the stress test's length (default 10, 1 to 60); it
+#                 reaches the guest in OUT/settings
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+kernel_kind=patched
+case $# in
+0) ;;
+1) [ "$1" = --unpatched ] || die "usage: vmtest.sh [--unpatched]"
+	kernel_kind=unpatched
+	BUILD_DIR=$UNPATCHED_BUILD_DIR
+	;;
+*) die "usage: vmtest.sh [--unpatched]" ;;
+esac
+stress=${FUSE_CLOSE_ALL_STRESS_SECONDS:-10}
+case $stress in
+'' | *[!0-9]* | 0 | 0*) die "FUSE_CLOSE_ALL_STRESS_SECONDS=$stress: a number of seconds, 1 to 60" ;;
+esac
+[ "$stress" -le 60 ] || die "FUSE_CLOSE_ALL_STRESS_SECONDS=$stress: at most 60"
+
 # no results of an earlier run may be judged or merged again
 out=$LOG_DIR/vmtest
+[ "$kernel_kind" = patched ] || out=$LOG_DIR/vmtest-unpatched
 rm -rf "$out"
 mkdir -p "$out"
 
 kernel=$BUILD_DIR/arch/x86/boot/bzImage
 kst=$WORK_DIR/kselftest
-[ -f "$kernel" ] || die "no test kernel at $kernel; run 'make kernel' first"
+if [ ! -f "$kernel" ]; then
+	[ "$kernel_kind" = patched ] || die "no kernel without the series at $kernel; run 'make kernel-unpatched' first"
+	die "no test kernel at $kernel; run 'make kernel' first"
+fi
 [ -x "$kst/run_kselftest.sh" ] || die "no kselftests in $kst; run 'make selftests' first"
 command -v vng >/dev/null || die "vng is not installed; run 'make deps' first"
 
-args=("$@")
-[ ${#args[@]} -gt 0 ] || args=(-c filesystems/fuse)
+# What the guest is asked, for it (guest-test.sh exports these) and for
+# the judge (which compares what the tests say they did).
+echo "FUSE_CLOSE_ALL_STRESS_SECONDS=$stress" >"$out/settings"
 
 vng_args=(--run "$kernel" "${VNG_VM[@]}" --verbose --rwdir "$out")
 # shellcheck disable=SC2206 # VNG_ARGS is meant to be split
@@ -35,16 +59,18 @@ vng_args+=(${VNG_ARGS:-})
 
 t0=$(date +%s)
 echo ">>> vmtest: booting $(cat "$BUILD_DIR/include/config/kernel.release") (log: $out/console.log)"
-rc=0
+# The console through a pipe, not a file: qemu opens a file once for
+# each of its streams, each with its own offset, and they overwrite each
+# other's bytes. A pipe keeps every byte, in the order written.
+set +e
 timeout "${VM_TIMEOUT:-2400}" vng "${vng_args[@]}" -- \
-	"$TOP/scripts/guest-test.sh" "$kst" "$out" "${TEST_TIMEOUT:-settings}" "${args[@]}" \
-	</dev/null >"$out/console.log" 2>&1 || rc=$?
+	"$TOP/scripts/guest-test.sh" "$kst" "$out" "${TEST_TIMEOUT:-settings}" \
+	</dev/null 2>&1 | cat >"$out/console.log"
+st=("${PIPESTATUS[@]}")
+set -e
+rc=${st[0]}
+[ "${st[1]}" -eq 0 ] || die "could not write $out/console.log"
 echo "$rc" >"$out/vm-exit"
 echo "<<< vmtest: VM exited with $rc after $(($(date +%s) - t0))s"
 
-noskip=${NO_SKIP-backing_close_all_test}
-if [ -n "$noskip" ]; then
-	"$TOP/scripts/judge.sh" --no-skip "$noskip" "$out"
-else
-	"$TOP/scripts/judge.sh" "$out"
-fi
+"$TOP/scripts/judge.sh" --kernel "$kernel_kind" "$out"
