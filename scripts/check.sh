@@ -79,12 +79,20 @@ check_am() {
 }
 
 check_checkpatch() {
-	local p log n excused total=0 bad=0 e pat reason
+	local p log n excused total=0 bad=0 e pat reason rc
 	for p in "${series[@]}"; do
 		log=$out/checkpatch-${p%.patch}.log
+		rc=0
 		(cd "$ctree" && perl scripts/checkpatch.pl --strict --terse --no-summary \
-			"$PATCHES/$p") >"$log" 2>&1 || true
+			"$PATCHES/$p") >"$log" 2>&1 || rc=$?
 		grep -E ': (ERROR|WARNING|CHECK):' "$log" >"$log.findings" || true
+		# checkpatch exits 0 when a patch is clean and 1 with findings;
+		# anything else, or a finding-less 1, is checkpatch not running
+		if [ "$rc" -gt 1 ] || { [ "$rc" -eq 1 ] && [ ! -s "$log.findings" ]; }; then
+			bad=1
+			result fail "checkpatch --strict: $p: checkpatch itself failed, exit $rc (see $log)"
+			continue
+		fi
 		: >"$log.excused"
 		for e in "${EXCUSES[@]}"; do
 			pat=${e%%	*}
@@ -102,9 +110,10 @@ check_checkpatch() {
 			bad=1
 			result fail "checkpatch --strict: $p: $n findings (see $log)"
 			sed 's/^/      /' "$log.findings" | head -n 10
-		elif grep -q -i 'traceback\|error:' "$log" && ! grep -q ': ERROR:' "$log"; then
+		elif grep -v -E ': (ERROR|WARNING|CHECK):' "$log" | grep -q .; then
 			bad=1
-			result fail "checkpatch --strict: $p: checkpatch itself failed (see $log)"
+			result fail "checkpatch --strict: $p: checkpatch printed what is not a finding (see $log)"
+			grep -v -E ': (ERROR|WARNING|CHECK):' "$log" | head -n 5 | sed 's/^/      /'
 		fi
 	done
 	[ "$bad" -eq 0 ] && result pass "checkpatch --strict: ${#series[@]} patches clean ($total excused findings, reasons in check.sh)"
@@ -185,11 +194,24 @@ check_selftests() {
 	fi
 }
 
+# kernel_doc FILE: the number of warnings of kernel-doc -Wall on FILE of
+# the checked-out tree; fails when kernel-doc could not run (it exits 0,
+# or non-zero with warnings; a traceback or no warning is a crash)
+kernel_doc() {
+	local rc=0
+	(cd "$ctree" && python3 scripts/kernel-doc -none -Wall "$1") >"$out/kernel-doc.log" 2>&1 || rc=$?
+	if grep -q 'Traceback' "$out/kernel-doc.log" ||
+		{ [ "$rc" -ne 0 ] && ! grep -q -i warning "$out/kernel-doc.log"; }; then
+		return 1
+	fi
+	grep -c -i warning "$out/kernel-doc.log" || true
+}
+
 check_docs() {
-	local f before=0 after=0 n ok=1
+	local f before=0 after=0 n ok=1 ran=1
 	[ ${#commits[@]} -gt 0 ] || { result fail "docs: no commits (git am failed)"; return 1; }
 	for f in $(changed_files '*.rst'); do
-		n=$(git -C "$ctree" show "${commits[-1]}:$f" | python3 -c '
+		if ! git -C "$ctree" show "${commits[-1]}:$f" | python3 -c '
 import sys, docutils.core, docutils.utils
 src = sys.stdin.read()
 try:
@@ -197,7 +219,12 @@ try:
         "report_level": 2, "halt_level": 5, "warning_stream": sys.stdout})
 except docutils.utils.SystemMessage as e:
     print(e)
-' | grep -c -E '(WARNING|ERROR|SEVERE)' || true)
+' >"$out/docutils.log" 2>&1; then
+			result fail "docs: $f: docutils could not run (see $out/docutils.log)"
+			ok=0
+			continue
+		fi
+		n=$(grep -c -E '(WARNING|ERROR|SEVERE)' "$out/docutils.log" || true)
 		if [ "$n" -gt 0 ]; then
 			result fail "docs: $f: $n docutils warnings"
 			ok=0
@@ -207,12 +234,18 @@ except docutils.utils.SystemMessage as e:
 	done
 	for f in $(changed_files '*.c' '*.h' ':!tools/'); do
 		git -C "$ctree" checkout -q -f --detach "$rev"
-		[ -f "$ctree/$f" ] &&
-			before=$((before + $( (cd "$ctree" && python3 scripts/kernel-doc -none -Wall "$f") 2>&1 | grep -c -i warning || true)))
+		if [ -f "$ctree/$f" ]; then
+			n=$(kernel_doc "$f") || { ran=0; continue; }
+			before=$((before + n))
+		fi
 		git -C "$ctree" checkout -q -f --detach "${commits[-1]}"
-		after=$((after + $( (cd "$ctree" && python3 scripts/kernel-doc -none -Wall "$f") 2>&1 | grep -c -i warning || true)))
+		n=$(kernel_doc "$f") || { ran=0; continue; }
+		after=$((after + n))
 	done
-	if [ "$after" -gt "$before" ]; then
+	if [ "$ran" -eq 0 ]; then
+		result fail "kernel-doc -Wall on the changed sources: kernel-doc could not run (see $out/kernel-doc.log)"
+		ok=0
+	elif [ "$after" -gt "$before" ]; then
 		result fail "kernel-doc -Wall on the changed sources: $before warnings before, $after after"
 		ok=0
 	else
@@ -246,13 +279,27 @@ check_cover() {
 	[ "$ok" -eq 1 ]
 }
 
+# run_check NAME: a check that fails says why in a result line; one that
+# fails without saying it, or says nothing at all, is a failure of its own
+run_check() {
+	local before rc=0 n0
+	before=$(grep -c '^fail ' "$res" || true)
+	n0=$(wc -l <"$res")
+	"check_$1" || rc=$?
+	if [ "$rc" -ne 0 ] && [ "$(grep -c '^fail ' "$res" || true)" -eq "$before" ]; then
+		result fail "$1: failed (exit $rc) without a result line"
+	elif [ "$(wc -l <"$res")" -eq "$n0" ]; then
+		result fail "$1: no result line: nothing was checked"
+	fi
+}
+
 t0=$(date +%s)
 for c in "${checks[@]}"; do
 	case $c in
-	am) check_am || true ;;
+	am) run_check am ;;
 	*)
 		[ ${#commits[@]} -gt 0 ] || [ "$c" = cover ] || check_am >/dev/null || true
-		"check_$c" || true
+		run_check "$c"
 		;;
 	esac
 done
