@@ -144,6 +144,7 @@ for n in "${names[@]}"; do
 	esac
 done
 say "mutants killed $killed/${#names[@]} ($boot boots, $(($(date +%s) - t0))s)"
-survivors=$(grep -v ' killed: ' "$out/results" | cut -d' ' -f1 | tr '\n' ' ')
+# (grep selects nothing when every mutant was killed: not an error)
+survivors=$(grep -v ' killed: ' "$out/results" | cut -d' ' -f1 | tr '\n' ' ' || true)
 [ -z "$survivors" ] || say "not killed: $survivors"
 [ "$killed" -eq ${#names[@]} ]
