@@ -4,13 +4,21 @@
 # names) test-base.sh: get the base, make the work tree from its patches,
 # run the static checks, build the test kernel and the selftests, run them
 # in the VM. Every check adds a "pass|fail|skip NAME" line to
-# $LOG_DIR/results; the last line printed is "N passed, N failed".
+# $LOG_DIR/results; the last line printed is "N passed, N failed", or,
+# when a signal stopped the run, that it was interrupted.
+#
+# What the verdict depends on is set here, not taken from the caller's
+# environment: the kernel is the patched one (vmtest.sh without
+# --unpatched), the stress test runs its default length, the selftests'
+# own timeouts hold, and the VM gets no extra vng arguments.
 #
 # usage: test-all.sh
 set -euo pipefail
 # BASE chooses one base; without it, both are tested
 bases=${BASE:-7.3 6.12}
 . "$(dirname "$0")/lib.sh"
+unset TEST_TIMEOUT VNG_ARGS NO_SKIP
+export FUSE_CLOSE_ALL_STRESS_SECONDS=10
 
 [ $# -eq 0 ] || die "usage: test-all.sh"
 RESULTS=$LOG_DIR/results
@@ -18,6 +26,7 @@ mkdir -p "$LOG_DIR"
 : >"$RESULTS"
 t_start=$(date +%s)
 
+interrupted='' signal_status=''
 summary() {
 	local p f s
 	echo
@@ -25,14 +34,28 @@ summary() {
 	grep -E '^(fail|skip) ' "$RESULTS" | sed 's/^/  /' || true
 	read -r p _ f _ s _ <<<"$(count_results "$RESULTS" | tr -d ,)"
 	echo "skipped: $s"
+	if [ -n "$interrupted" ]; then
+		echo "INTERRUPTED by SIG$interrupted after $p passed, $f failed: make test did not finish; this is no result"
+		exit "$signal_status"
+	fi
 	echo "$p passed, $f failed"
 	[ "$f" -eq 0 ]
 }
+# interrupted SIGNAL STATUS: a failure of its own, then the summary
+on_signal() {
+	interrupted=$1 signal_status=$2
+	trap - INT TERM
+	record fail "make test: interrupted by SIG$1"
+	exit "$2"
+}
 trap summary EXIT
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
 
 check "judge self-test" "$TOP/scripts/test-judge.sh" || true
 check "host dependencies" "$TOP/scripts/deps.sh" || exit 1
 check "shellcheck" "$TOP/scripts/lint.sh" || true
+check "scripts self-test (exit statuses, stubbed steps)" "$TOP/scripts/test-scripts.sh" || true
 for b in $bases; do
 	run_merged "$b: pipeline" "$LOG_DIR/results-$b" \
 		env BASE="$b" "$TOP/scripts/test-base.sh" "$LOG_DIR/results-$b"
