@@ -6,7 +6,8 @@
 #
 # usage: build-kernel.sh [FRAGMENT...]
 #   FRAGMENT  a name from configs/, or "selftests" for the fuse selftests'
-#             config file in the work tree (default: base, then $BASE if
+#             config file in the work tree, or the path of a file
+#             (default: base, then $BASE if
 #             configs/ has a fragment of that name, fuse selftests debug).
 #             As with merge_config.sh, a later fragment's line for
 #             an option replaces an earlier one.
@@ -27,6 +28,8 @@ for f in "${frags[@]}"; do
 	if [ "$f" = selftests ]; then
 		f=$TREE/tools/testing/selftests/filesystems/fuse/config
 		[ -f "$f" ] || die "no $f in the work tree"
+	elif [ "${f#*/}" != "$f" ]; then
+		[ -f "$f" ] || die "no fragment $f"
 	else
 		f=$TOP/configs/$f.config
 		[ -f "$f" ] || die "no configs/${f##*/}"
