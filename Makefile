@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: help deps base tree export kernel selftests vmtest run check test bench mutants judge-test lint clean
+.PHONY: help deps base tree export kernel kernel-unpatched selftests vmtest vmtest-unpatched run check test bench mutants judge-test judge-mutants scripts-test lint clean
 
 help:
 	@echo "make run        build what is missing, boot the patched kernel, run the crash-recovery walkthrough"
@@ -16,10 +16,14 @@ help:
 	@echo "make kernel     build the debug test kernel"
 	@echo "make selftests  build the fuse kselftests against the work tree's headers"
 	@echo "make vmtest     run the fuse kselftests in the VM and judge the guest log"
+	@echo "make kernel-unpatched  the test kernel without the series (the base alone)"
+	@echo "make vmtest-unpatched  the fuse kselftests on that kernel, judged for it"
 	@echo "make check      the upstream gate: git am, checkpatch, builds, sparse, docs"
 	@echo "make bench      the benchmarks (not part of make test)"
 	@echo "make mutants    mutation testing: every mutant in mutants/ must fail the selftests"
 	@echo "make judge-test the judge's own test (canned runs, no VM)"
+	@echo "make judge-mutants  take out each check of the judge in turn: judge-test must fail"
+	@echo "make scripts-test   the exit statuses of the scripts, with stubbed steps (no VM)"
 
 deps:
 	$(S)/deps.sh
@@ -42,6 +46,12 @@ selftests:
 vmtest:
 	$(S)/vmtest.sh
 
+kernel-unpatched:
+	$(S)/build-unpatched.sh
+
+vmtest-unpatched:
+	$(S)/vmtest.sh --unpatched
+
 run:
 	$(S)/run.sh
 
@@ -62,6 +72,12 @@ mutants:
 
 judge-test:
 	$(S)/test-judge.sh
+
+judge-mutants:
+	$(S)/judge-mutants.sh
+
+scripts-test:
+	$(S)/test-scripts.sh
 
 clean:
 	rm -rf work

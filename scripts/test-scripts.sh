@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# The exit statuses of the scripts, in both directions, with their steps
+# stubbed (no kernel, no VM): in a copy of the project whose build steps
+# and vng are stand-ins, each case runs a target's script and wants its
+# exit status (0 or not 0) and a line of its output (an extended regex).
+#
+#   test-all.sh  passes, fails, is interrupted (SIGTERM: the last line
+#                says so, exit 143), sets the verdict's knobs itself
+#   mutants.sh   every mutant killed: 0; one survivor: not 0
+#   check.sh     checkpatch clean, with findings, missing, crashing;
+#                kernel-doc and docutils that cannot run
+#   run.sh       the walkthrough's exit status
+#
+# usage: test-scripts.sh
+# shellcheck disable=SC2016 # the stand-ins' code, expanded when they run
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 0 ] || die "usage: test-scripts.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0 total=0
+
+# expect NAME WANT REGEX CMD...: run CMD, want exit status 0 (WANT=0) or
+# not 0 (WANT=fail), and a line of its output that matches REGEX
+expect() {
+	local name=$1 want=$2 re=$3 rc=0 out=$tmp/out
+	shift 3
+	total=$((total + 1))
+	"$@" >"$out" 2>&1 || rc=$?
+	if { [ "$want" = 0 ] && [ "$rc" -ne 0 ]; } || { [ "$want" != 0 ] && [ "$rc" -eq 0 ]; }; then
+		echo "not ok - $name: exit $rc"
+	elif ! grep -E -q -- "$re" "$out"; then
+		echo "not ok - $name: exit $rc, but no line matches '$re'"
+	else
+		echo "ok - $name (exit $rc)"
+		return 0
+	fi
+	tail -n 15 "$out" | sed 's/^/    /'
+	failed=$((failed + 1))
+}
+
+# A copy of the project; stub NAME BODY replaces one of its scripts.
+top=$tmp/top
+mkdir -p "$top" "$tmp/bin"
+cp -r "$TOP/scripts" "$TOP/configs" "$top/"
+stub() {
+	printf '#!/usr/bin/env bash\n%s\n' "$2" >"$top/scripts/$1"
+	chmod +x "$top/scripts/$1"
+}
+bin() {
+	printf '#!/usr/bin/env bash\n%s\n' "$2" >"$tmp/bin/$1"
+	chmod +x "$tmp/bin/$1"
+}
+export CACHE_DIR=$tmp/cache WORK_DIR=$tmp/work
+export PATH=$tmp/bin:$PATH
+
+# --- test-all.sh
+for s in test-judge.sh deps.sh lint.sh test-scripts.sh; do
+	stub "$s" 'exit 0'
+done
+# the per-base part: a result line, the knobs it was given, and what
+# $STUB_BASE says (pass, fail, or sleep)
+stub test-base.sh 'env | grep -E "^(NO_SKIP|TEST_TIMEOUT|VNG_ARGS|FUSE_CLOSE_ALL_STRESS_SECONDS)=" | sort >"$WORK_DIR/knobs"
+case $STUB_BASE in
+pass) echo "pass $BASE: all" >"$1" ;;
+fail) echo "fail $BASE: something" >"$1" ;;
+sleep) echo "pass $BASE: first" >"$1"; sleep 60 ;;
+esac'
+expect "make test passes" 0 '^[0-9]+ passed, 0 failed$' \
+	env STUB_BASE=pass BASE=7.3 "$top/scripts/test-all.sh"
+expect "make test fails" fail '^[0-9]+ passed, 1 failed$' \
+	env STUB_BASE=fail BASE=7.3 "$top/scripts/test-all.sh"
+expect "make test sets its knobs itself" 0 '^FUSE_CLOSE_ALL_STRESS_SECONDS=10$' \
+	sh -c 'env STUB_BASE=pass BASE=7.3 NO_SKIP= TEST_TIMEOUT=1 VNG_ARGS=--x FUSE_CLOSE_ALL_STRESS_SECONDS=1 \
+		"$1" >/dev/null && cat "$WORK_DIR/knobs"' sh "$top/scripts/test-all.sh"
+# interrupted: SIGTERM to the process group, as a CI runner or Ctrl-C does
+interrupted() {
+	local pid rc=0
+	setsid env STUB_BASE=sleep BASE=7.3 "$top/scripts/test-all.sh" >"$tmp/int.out" 2>&1 &
+	pid=$!
+	sleep 3
+	kill -TERM -- "-$pid"
+	wait "$pid" || rc=$?
+	cat "$tmp/int.out"
+	echo "exit status $rc"
+	# the last line says it, and the status is that of the signal
+	tail -n 1 "$tmp/int.out" | grep -q '^INTERRUPTED by SIGTERM' && [ "$rc" -eq 143 ] && echo "last line: interrupted"
+	return "$rc"
+}
+expect "make test interrupted" fail '^last line: interrupted$' interrupted
+
+# --- mutants.sh: a work tree, two mutants, a make that "builds" fuse.ko
+# (the source it was built from), and a vng that runs the "tests": a
+# module survives when its source says so
+tree=$tmp/tree
+mkdir -p "$tree/fs/fuse" "$top/mutants"
+echo all >"$tree/Makefile"
+echo original >"$tree/fs/fuse/backing.c"
+git -C "$tree" init -q
+git -C "$tree" add -A
+git -C "$tree" -c user.name=t -c user.email=t@invalid commit -q -m base
+for m in m1 m2; do
+	echo "$m" >"$tree/fs/fuse/backing.c"
+	git -C "$tree" diff >"$top/mutants/$m.patch"
+	git -C "$tree" checkout -q -- fs/fuse
+done
+printf 'm1\nm2\n' >"$top/mutants/list"
+stub build-kernel.sh 'exit 0'
+stub build-selftests.sh 'exit 0'
+bin make 'o=; for a; do case $a in O=*) o=${a#O=} ;; -C) ;; esac; done
+mkdir -p "$o/fs/fuse" && cp "$2/fs/fuse/backing.c" "$o/fs/fuse/fuse.ko"'
+bin vng 'while [ "$1" != -- ]; do shift; done
+shift 2
+mods=$2 out=$3
+shift 4
+for n; do
+	mkdir -p "$out/$n"
+	echo 0 >"$out/$n/exit"
+	: >"$out/$n/dmesg.log"
+	if grep -qx -e original -e "${STUB_SURVIVOR:-none}" "$mods/$n/fuse.ko"; then
+		echo "ok 1 case" >"$out/$n/test.log"
+	else
+		echo "not ok 1 case" >"$out/$n/test.log"
+	fi
+	echo finished >"$out/$n/state"
+done'
+expect "make mutants, every mutant killed" 0 'mutants killed 2/2' \
+	env BASE=7.3 TREE="$tree" "$top/scripts/mutants.sh"
+expect "make mutants, one survivor" fail 'not killed: m2' \
+	env BASE=7.3 TREE="$tree" STUB_SURVIVOR=m2 "$top/scripts/mutants.sh"
+
+# --- check.sh: a base with a checkpatch and a kernel-doc of our own, and
+# a series of one patch
+kdir=$tmp/kdir
+mkdir -p "$kdir/fs/fuse" "$kdir/scripts" "$tmp/patches"
+echo all >"$kdir/Makefile"
+echo 'int x;' >"$kdir/fs/fuse/x.c"
+echo 'Title' >"$kdir/fs/fuse/doc.rst"
+git -C "$kdir" init -q
+git -C "$kdir" add -A
+git -C "$kdir" -c user.name=t -c user.email=t@invalid commit -q -m base
+echo 'int y;' >>"$kdir/fs/fuse/x.c"
+printf 'Title\n=====\n\nText.\n' >"$kdir/fs/fuse/doc.rst"
+git -C "$kdir" -c user.name=t -c user.email=t@invalid commit -q -a -m "fuse: y"
+git -C "$kdir" format-patch -q -1 -o "$tmp/patches"
+git -C "$kdir" reset -q --hard HEAD~1
+(cd "$tmp/patches" && printf '%s\n' ./*.patch | sed 's|^\./||') >"$tmp/patches/series"
+# checkpatch.pl and kernel-doc: what $STUB_CP and $STUB_KDOC say
+cat >"$tmp/checkpatch.pl" <<'EOF'
+my $how = $ENV{STUB_CP} // "clean";
+exit 0 if $how eq "clean";
+if ($how eq "finding") { print "$ARGV[-1]:10: WARNING: a finding\n"; exit 1; }
+die "checkpatch: crashed\n";
+EOF
+cat >"$tmp/kernel-doc" <<'EOF'
+import os, sys
+how = os.environ.get("STUB_KDOC", "clean")
+if how == "crash":
+    raise RuntimeError("kernel-doc crashed")
+sys.exit(0)
+EOF
+checkpatch() {
+	local how=$1
+	shift
+	(
+		rm -f "$kdir/scripts/checkpatch.pl" "$kdir/scripts/kernel-doc"
+		[ "$how" = missing ] || cp "$tmp/checkpatch.pl" "$kdir/scripts/"
+		[ "${STUB_KDOC:-}" = missing ] || cp "$tmp/kernel-doc" "$kdir/scripts/"
+		git -C "$kdir" add -A
+		git -C "$kdir" -c user.name=t -c user.email=t@invalid commit -q --amend -m base
+		STUB_CP=$how KDIR=$kdir PATCHES=$tmp/patches "$top/scripts/check.sh" "$@"
+	)
+}
+expect "check: checkpatch clean" 0 '^pass checkpatch --strict: 1 patches clean' checkpatch clean am checkpatch
+expect "check: checkpatch finds something" fail '^fail checkpatch --strict: .*1 findings' checkpatch finding am checkpatch
+expect "check: checkpatch missing" fail 'checkpatch itself failed' checkpatch missing am checkpatch
+expect "check: checkpatch crashes" fail 'checkpatch itself failed' checkpatch crash am checkpatch
+expect "check: docs and kernel-doc run" 0 '^pass kernel-doc -Wall' checkpatch clean am docs
+expect "check: kernel-doc missing" fail 'kernel-doc could not run' env STUB_KDOC=missing bash -c "$(declare -f checkpatch); $(declare -p tmp kdir top); checkpatch clean am docs"
+expect "check: kernel-doc crashes" fail 'kernel-doc could not run' env STUB_KDOC=crash bash -c "$(declare -f checkpatch); $(declare -p tmp kdir top); checkpatch clean am docs"
+mkdir -p "$tmp/nodocutils/docutils"
+echo 'raise ImportError("no docutils here")' >"$tmp/nodocutils/docutils/__init__.py"
+expect "check: docutils cannot run" fail 'docutils could not run' env PYTHONPATH="$tmp/nodocutils" bash -c "$(declare -f checkpatch); $(declare -p tmp kdir top); checkpatch clean am docs"
+
+# --- run.sh: the walkthrough's exit status is make run's
+for s in deps.sh get-base.sh build-kernel.sh build-selftests.sh; do
+	stub "$s" 'exit 0'
+done
+rtree=$tmp/rtree
+mkdir -p "$rtree/.git" "$rtree/tools/testing/selftests/filesystems/fuse" "$CACHE_DIR/build/debug/include/config"
+: >"$rtree/tools/testing/selftests/filesystems/fuse/passthrough_server.h"
+echo 7.3.0 >"$CACHE_DIR/build/debug/include/config/kernel.release"
+bin vng 'echo "the walkthrough, exit ${STUB_WALK:-0}"; exit "${STUB_WALK:-0}"'
+expect "make run, the walkthrough passes" 0 'the walkthrough, exit 0' env TREE="$rtree" CC=true "$top/scripts/run.sh"
+expect "make run, a step fails" fail 'the walkthrough, exit 1' env TREE="$rtree" CC=true STUB_WALK=1 "$top/scripts/run.sh"
+
+say "$((total - failed)) of $total cases as expected"
+[ "$failed" -eq 0 ]
