@@ -10,6 +10,9 @@
 #   check.sh     checkpatch clean, with findings, missing, crashing;
 #                kernel-doc and docutils that cannot run
 #   run.sh       the walkthrough's exit status
+#   vmtest.sh    the console keeps every byte of both of qemu's streams
+#                (written to one file they overwrite each other), and the
+#                VM's exit status
 #
 # usage: test-scripts.sh
 # shellcheck disable=SC2016 # the stand-ins' code, expanded when they run
@@ -194,6 +197,38 @@ echo 7.3.0 >"$CACHE_DIR/build/debug/include/config/kernel.release"
 bin vng 'echo "the walkthrough, exit ${STUB_WALK:-0}"; exit "${STUB_WALK:-0}"'
 expect "make run, the walkthrough passes" 0 'the walkthrough, exit 0' env TREE="$rtree" CC=true "$top/scripts/run.sh"
 expect "make run, a step fails" fail 'the walkthrough, exit 1' env TREE="$rtree" CC=true STUB_WALK=1 "$top/scripts/run.sh"
+
+# --- vmtest.sh: the console whole, the VM's exit status kept. The stand-in
+# vng writes as qemu does: through descriptors of its own, each opened on
+# its standard output or error (its own offset in a file), 500 lines each,
+# interleaved.
+bd=$tmp/vbuild
+mkdir -p "$bd/arch/x86/boot" "$bd/include/config" "$WORK_DIR/kselftest"
+: >"$bd/arch/x86/boot/bzImage"
+echo 7.3.0 >"$bd/include/config/kernel.release"
+printf '#!/bin/sh\n' >"$WORK_DIR/kselftest/run_kselftest.sh"
+chmod +x "$WORK_DIR/kselftest/run_kselftest.sh"
+bin vng 'exec 3>/dev/stdout 4>/dev/stderr
+for i in $(seq 1 500); do
+	echo "serial line $i of 500" >&3
+	echo "stdout line $i of 500" >&4
+done
+exit "${STUB_VM:-0}"'
+# console TARGET: run vmtest.sh (its verdict is not of interest here) and
+# count what its console.log kept
+console() {
+	BUILD_DIR=$bd "$top/scripts/vmtest.sh" >/dev/null 2>&1 || true
+	echo "vm-exit $(cat "$WORK_DIR/logs/vmtest/vm-exit")"
+	echo "console lines: $(grep -c ' line [0-9]* of 500$' "$WORK_DIR/logs/vmtest/console.log")"
+}
+# the way it was: both streams of vng into one file
+into_file() {
+	vng >"$tmp/console.file" 2>&1 || true
+	echo "console lines: $(grep -c ' line [0-9]* of 500$' "$tmp/console.file")"
+}
+expect "vmtest: a console file loses bytes (the old way)" 0 '^console lines: ([0-9]|[0-9][0-9]|[0-9][0-9][0-9])$' into_file
+expect "vmtest: the console keeps every byte" 0 '^console lines: 1000$' console
+expect "vmtest: the VM's exit status" 0 '^vm-exit 3$' env STUB_VM=3 bash -c "$(declare -f console); $(declare -p bd top WORK_DIR); console"
 
 say "$((total - failed)) of $total cases as expected"
 [ "$failed" -eq 0 ]
