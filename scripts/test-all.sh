@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Everything CI runs ("make test"): the judge's own test, install what is
 # missing, shellcheck, the scripts' exit statuses (stubbed), then for each
-# base (7.3 and 6.12, or the one BASE names) test-base.sh: get the base, make the work tree from its patches,
-# run the static checks, build the test kernel and the selftests, run them
-# in the VM. Every check adds a "pass|fail|skip NAME" line to
+# base (7.3 and 6.12, or the one BASE names) test-base.sh: get the base,
+# make the work tree from its patches, run the static checks, build the
+# test kernel and the selftests, run them in the VM. Every check adds a "pass|fail|skip NAME" line to
 # $LOG_DIR/results; the last line printed is "N passed, N failed", or,
 # when a signal stopped the run, that it was interrupted.
 #
