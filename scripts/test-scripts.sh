@@ -8,7 +8,7 @@
 #                says so, exit 143), sets the verdict's knobs itself
 #   mutants.sh   every mutant killed: 0; one survivor: not 0
 #   check.sh     checkpatch clean, with findings, missing, crashing;
-#                kernel-doc and docutils that cannot run
+#                sparse missing; kernel-doc and docutils that cannot run
 #   run.sh       the walkthrough's exit status
 #   vmtest.sh    the console keeps every byte of both of qemu's streams
 #                (written to one file they overwrite each other), and the
@@ -182,6 +182,7 @@ expect "check: checkpatch crashes" fail 'checkpatch itself failed' checkpatch cr
 expect "check: docs and kernel-doc run" 0 '^pass kernel-doc -Wall' checkpatch clean am docs
 expect "check: kernel-doc missing" fail 'kernel-doc could not run' env STUB_KDOC=missing bash -c "$(declare -f checkpatch); $(declare -p tmp kdir top); checkpatch clean am docs"
 expect "check: kernel-doc crashes" fail 'kernel-doc could not run' env STUB_KDOC=crash bash -c "$(declare -f checkpatch); $(declare -p tmp kdir top); checkpatch clean am docs"
+expect "check: sparse missing" fail '^fail sparse: no ' env SPARSE="$tmp/no-sparse" bash -c "$(declare -f checkpatch); $(declare -p tmp kdir top); checkpatch clean am sparse"
 mkdir -p "$tmp/nodocutils/docutils"
 echo 'raise ImportError("no docutils here")' >"$tmp/nodocutils/docutils/__init__.py"
 expect "check: docutils cannot run" fail 'docutils could not run' env PYTHONPATH="$tmp/nodocutils" bash -c "$(declare -f checkpatch); $(declare -p tmp kdir top); checkpatch clean am docs"
