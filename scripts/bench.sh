@@ -14,7 +14,8 @@
 #             counted in guest instructions (see hot_vm below)
 # Every figure is the median of repeated runs, with min and max; the table
 # says how many. It goes to stdout and to $BENCH_DIR/results.txt, with each
-# target beside its figure and whether it is met.
+# target beside its figure and whether it is met. Exits 0 when every target
+# is met, 1 when one is not or the benchmark could not run.
 #
 # usage: bench.sh
 #   BENCH_ROUNDS  boots of each kernel for the hot path (default 2)
