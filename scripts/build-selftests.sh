@@ -2,7 +2,7 @@
 # Install the work tree's uapi headers and build and install the fuse
 # kselftests against them, into $WORK_DIR/kselftest (run_kselftest.sh and
 # the filesystems/fuse collection). Compiler warnings are shown, and with
-# WERROR=1 they fail the build.
+# WERROR=1 they fail the build. LLVM=1 builds with clang instead of gcc.
 #
 # usage: build-selftests.sh
 set -euo pipefail
@@ -20,6 +20,7 @@ rm -rf "$inst"
 mkdir -p "$out"
 extra=()
 [ "${WERROR:-0}" = 1 ] && extra+=(USERCFLAGS=-Werror)
+[ "${LLVM:-0}" = 1 ] && extra+=(LLVM=1)
 say "building tools/testing/selftests/filesystems/fuse"
 make -C "$TREE/tools/testing/selftests" TARGETS=filesystems/fuse \
 	O="$out" KHDR_INCLUDES="-isystem $hdr/include" INSTALL_PATH="$inst" \

@@ -8,7 +8,8 @@
 #               configs (FUSE_FS=y, FUSE_FS=m, FUSE_PASSTHROUGH=n) with no
 #               warning that the base does not have
 #   sparse      C=2 on fs/fuse/: no warning that the base does not have
-#   selftests   the fuse kselftests build with -Wall -Werror
+#   selftests   the fuse kselftests build with -Wall -Werror, with gcc and
+#               with LLVM=1
 #   docs        the changed .rst parses without warnings; kernel-doc on the
 #               changed headers and sources has no new warnings
 #   cover       the cover letter names every patch, the base, the tests and
@@ -184,14 +185,25 @@ check_sparse() {
 	result pass "sparse C=2 fs/fuse: $before warnings before, $after after, none new"
 }
 
+# selftests: with gcc and with clang (LLVM=1), as kernel CI systems build
+# them.
 check_selftests() {
-	if WERROR=1 TREE=$ctree WORK_DIR=$out/st "$TOP/scripts/build-selftests.sh" >"$out/selftests.log" 2>&1 &&
-		! grep -q 'warning:' "$out/selftests.log"; then
-		result pass "selftests: filesystems/fuse builds with -Wall -Werror, no warning"
-	else
-		result fail "selftests: filesystems/fuse does not build cleanly (see $out/selftests.log)"
-		return 1
-	fi
+	local cc name llvm log rc=0
+	for cc in gcc clang; do
+		llvm=()
+		name=gcc
+		[ $cc = clang ] && llvm=(LLVM=1) name="clang (LLVM=1)"
+		log=$out/selftests-$cc.log
+		if env -u LLVM "${llvm[@]}" WERROR=1 TREE="$ctree" WORK_DIR="$out/st-$cc" \
+			"$TOP/scripts/build-selftests.sh" >"$log" 2>&1 &&
+			! grep -q 'warning:' "$log"; then
+			result pass "selftests: filesystems/fuse builds with $name, -Wall -Werror, no warning"
+		else
+			result fail "selftests: filesystems/fuse does not build cleanly with $name (see $log)"
+			rc=1
+		fi
+	done
+	return $rc
 }
 
 # kernel_doc FILE: the number of warnings of kernel-doc -Wall on FILE of

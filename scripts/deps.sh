@@ -12,7 +12,8 @@ set -euo pipefail
 
 pkgs=(gcc make flex bison bc libelf-dev libssl-dev cpio kmod xz-utils rsync
 	ccache shellcheck git perl python3 python3-ply python3-git python3-docutils pkgconf
-	qemu-system-x86 udev busybox-static libfuse-dev libfuse3-dev libcap-dev)
+	qemu-system-x86 udev busybox-static libfuse-dev libfuse3-dev libcap-dev
+	clang lld llvm)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
