@@ -50,6 +50,37 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* Open /dev/fuse and mount it on e->mnt; nobody answers FUSE_INIT yet. */
+static int mount_env(struct pt_env *e)
+{
+	e->dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (e->dev < 0)
+		return -errno;
+	return pt_mount(e->dev, e->mnt);
+}
+
+static int kill_server(pid_t pid)
+{
+	int status;
+
+	return pt_server_stop(pid, &status);
+}
+
+/* Wait up to ms milliseconds for the server to answer FUSE_INIT itself. */
+static int wait_init(struct pt_state *st, int ms)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+	for (; ms > 0; ms -= 5) {
+		if (__atomic_load_n(&st->initialized, __ATOMIC_ACQUIRE))
+			return 0;
+		if (pt_errors(st))
+			return -st->first_error;
+		nanosleep(&ts, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
 static struct pt_env env;
 static int backing_fd;		/* the one backing file of the "one" case */
 static int many_dir = -1;	/* the tmpfs of the distinct backing files */
@@ -160,11 +191,11 @@ static void setup(void)
 	 * server waits long; VM_TIMEOUT bounds a hang.
 	 */
 	env.st->request_timeout = 0;
-	ret = pt_env_mount(&env);
+	ret = mount_env(&env);
 	if (ret)
 		die("mounting fuse", -ret);
 	env.server = pt_server_start(env.dev, env.st);
-	if (env.server < 0 || pt_wait_init(env.st, 10000))
+	if (env.server < 0 || wait_init(env.st, 10000))
 		die("starting the server", ETIMEDOUT);
 	pt_backing_path(env.st, 0, path, sizeof(path));
 	backing_fd = open(path, O_RDONLY);
@@ -933,7 +964,7 @@ int main(int argc, char **argv)
 				"       close_all_bench hot ITERS REPS\n");
 		return 2;
 	}
-	pt_server_kill(env.server);
+	kill_server(env.server);
 	if (strcmp(mode, "hot") && !have_close_all) {
 		progress("exit status 4: the CLOSE_ALL figures are missing");
 		return 4;

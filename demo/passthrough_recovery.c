@@ -35,6 +35,22 @@
 
 #define WAIT_MS		10000
 
+/* Open /dev/fuse and mount it on e->mnt; nobody answers FUSE_INIT yet. */
+static int mount_env(struct pt_env *e)
+{
+	e->dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (e->dev < 0)
+		return -errno;
+	return pt_mount(e->dev, e->mnt);
+}
+
+static int kill_server(pid_t pid)
+{
+	int status;
+
+	return pt_server_stop(pid, &status);
+}
+
 /* shared with the standby server, which reports its own steps */
 static int *failures;
 
@@ -201,7 +217,7 @@ int main(int argc, char **argv)
 
 	step("start: a passthrough FUSE server on %s, backing files on their own tmpfs %s",
 	     e.mnt, e.backing);
-	ret = pt_env_mount(&e);
+	ret = mount_env(&e);
 	saw(!ret, "/dev/fuse opened and mounted: %s", err(ret));
 	if (ret)
 		return 1;
@@ -273,9 +289,8 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < WAIT_MS / 10 && !__atomic_load_n(&st->stalled, __ATOMIC_ACQUIRE); i++)
 		usleep(10000);
-	saw(st->stalled, "the server read the OPEN of f%llu (unique 0x%llx) and stops there",
-	    (unsigned long long)st->stalled_nodeid - PT_FIRST_INO,
-	    (unsigned long long)st->stalled_unique);
+	saw(st->stalled, "the server read the OPEN of f%d (unique 0x%llx) and stops there",
+	    pending, (unsigned long long)st->stalled_unique);
 	ret = pt_server_stop(server, &status);
 	__atomic_store_n(&st->stall_opcode, 0, __ATOMIC_RELEASE);
 	saw(!ret, "server pid %d is killed with SIGKILL; the ids lived only in its memory",
@@ -339,7 +354,7 @@ int main(int argc, char **argv)
 	saw(!ret, "umount of the backing tmpfs: %s (nothing pins the backing files)",
 	    err(ret));
 
-	pt_server_kill(next);
+	kill_server(next);
 	printf("\n%s: %d failure(s)\n", *failures ? "FAILED" : "DONE", *failures);
 	return *failures ? 1 : 0;
 }
