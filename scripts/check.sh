@@ -271,7 +271,8 @@ check_cover() {
 	[ -f "$cl" ] || { result fail "cover letter: no $cl"; return 1; }
 	grep -q '\*\*\* SUBJECT HERE \*\*\*\|\*\*\* BLURB HERE \*\*\*' "$cl" &&
 		{ result fail "cover letter: still the format-patch template"; ok=0; }
-	grep -q "^Subject: \[$SERIES_PREFIX 0/${#series[@]}\]" "$cl" ||
+	# format-patch pads the numbers of a series of 10 or more: 00/10
+	grep -q "^Subject: \[$SERIES_PREFIX 0*0/${#series[@]}\]" "$cl" ||
 		{ result fail "cover letter: subject is not [$SERIES_PREFIX 0/${#series[@]}]"; ok=0; }
 	for p in "${series[@]}"; do
 		subj=$(sed -n "s/^Subject: \[$SERIES_PREFIX [0-9]*\/[0-9]*\] //p" "$PATCHES/$p")

@@ -73,6 +73,8 @@ format_patch() {
 # The patches carry no recipients; the cover letter gets the maintainers
 # that get_maintainer.pl names for the series in To:, its reviewers and
 # lists in Cc:, with the series' own Cc list (series_cc, lib.sh).
+# Keywords are not matched: a message that says "LLVM=1" is not for the
+# clang maintainers.
 new=$tmp/new
 format_patch "$new"
 recipients() {
@@ -80,7 +82,7 @@ recipients() {
 	for p in "$new"/*.patch; do
 		[ "${p##*/}" = 0000-cover-letter.patch ] || files+=("$p")
 	done
-	(cd "$src" && perl scripts/get_maintainer.pl --no-rolestats --no-git \
+	(cd "$src" && perl scripts/get_maintainer.pl --no-rolestats --no-keywords --no-git \
 		--no-git-fallback --no-tree "$@" "${files[@]}") | grep '@' | LC_ALL=C sort || true
 }
 mapfile -t to < <(recipients --no-r --no-l)
