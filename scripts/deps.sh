@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what the pipeline needs on a Debian 12 host: build tools and qemu
-# from the machine's own suites, and virtme-ng, which bookworm lacks, as a
-# single package from sid (its dependencies come from bookworm). Installs
-# only what is missing; needs root for that.
+# from the machine's own suites (meson, g++, clang, libudev-dev, gdb and
+# codespell for libfuse: its build, gate and test runner), and virtme-ng,
+# which bookworm lacks, as a single package from sid (its dependencies
+# come from bookworm). Installs only what is missing; needs root for that.
 #
 # usage: deps.sh
 set -euo pipefail
@@ -13,7 +14,7 @@ set -euo pipefail
 pkgs=(gcc make flex bison bc libelf-dev libssl-dev cpio kmod xz-utils rsync
 	ccache shellcheck git perl python3 python3-ply python3-git python3-docutils pkgconf
 	qemu-system-x86 udev busybox-static libfuse-dev libfuse3-dev libcap-dev
-	clang lld llvm)
+	clang lld llvm meson ninja-build g++ libudev-dev gdb codespell)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
