@@ -11,6 +11,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 0 ] || die "usage: get-base.sh (no arguments; see scripts/lib.sh)"
+# the libfuse series has a base of its own kind: an upstream tarball
+[ "$BASE" != libfuse ] || exec "$TOP/scripts/get-base-libfuse.sh"
 
 if [ -n "${KDIR:-}" ]; then
 	base_repo >/dev/null

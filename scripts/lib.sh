@@ -2,9 +2,10 @@
 # Common settings for the scripts in this directory. Sourced, not run.
 #
 # Every setting can be overridden from the environment:
-#   BASE         the kernel the series is for: 7.3 (the mainline series,
-#                patches/) or 6.12 (the LTS backport, patches/6.12/); each
-#                has its own base, work tree, build and log directories
+#   BASE         the product: 7.3 (the mainline kernel series, patches/),
+#                6.12 (the LTS backport, patches/6.12/) or libfuse (the
+#                libfuse series, libfuse/); each has its own base, work
+#                tree, build and log directories
 #   KDIR         a kernel git tree of that version to use as the base
 #                instead of Debian's linux-source-$BASE
 #   CACHE_DIR    where the bases, the build directories and apt state live
@@ -38,12 +39,35 @@ case $BASE in
 	series_prefix="PATCH 6.12 v4"
 	series_cc=()
 	;;
+libfuse)
+	# the upstream libfuse release that Debian's fuse3 source package
+	# carries in sid, as its .orig tarball (get-base-libfuse.sh)
+	base_suite=sid
+	base_sub=/libfuse
+	series_prefix="PATCH libfuse"
+	# KDIR names a kernel tree; it has no meaning for libfuse
+	unset KDIR
+	;;
 *)
-	echo "${0##*/}: error: BASE=$BASE: the series exists for 7.3 and 6.12" >&2
+	echo "${0##*/}: error: BASE=$BASE: the series exist for 7.3, 6.12 and libfuse" >&2
 	exit 1
 	;;
 esac
 WORK_DIR=${WORK_DIR:-$TOP/work$base_sub}
+if [ "$BASE" = libfuse ]; then
+	TREE=${TREE:-$WORK_DIR/libfuse}
+	BASE_PKG=${BASE_PKG:-fuse3}
+	BASE_REPO=${BASE_REPO:-$CACHE_DIR/base/libfuse}
+	PATCHES=${PATCHES:-$TOP/libfuse}
+	COVER=$TOP/cover-letter-libfuse.txt
+	# the release the series is for; get-base-libfuse.sh refuses another
+	LIBFUSE_VERSION=${LIBFUSE_VERSION:-3.18.3}
+	# libfuse has no get_maintainer.pl: the cover letter goes to its
+	# maintainer and list as the release names them (AUTHORS, README.md
+	# of 3.18.3). Written here only.
+	SERIES_TO=("Bernd Schubert <bernd.schubert@fastmail.fm>")
+	SERIES_CC=("fuse-devel@lists.linux.dev")
+fi
 TREE=${TREE:-$WORK_DIR/linux}
 BUILD_ROOT=${BUILD_ROOT:-$CACHE_DIR/build$base_sub}
 BUILD_DIR=${BUILD_DIR:-$BUILD_ROOT/debug}
