@@ -72,9 +72,10 @@ format_patch() {
 
 # The patches carry no recipients; the cover letter gets the maintainers
 # that get_maintainer.pl names for the series in To:, its reviewers and
-# lists in Cc:, with the series' own Cc list (series_cc, lib.sh).
-# Keywords are not matched: a message that says "LLVM=1" is not for the
-# clang maintainers.
+# lists in Cc:, with the series' own Cc list (series_cc, lib.sh); for a
+# project without get_maintainer.pl (libfuse) lib.sh names them all
+# (series_to, series_cc). Keywords are not matched: a message that says
+# "LLVM=1" is not for the clang maintainers.
 new=$tmp/new
 format_patch "$new"
 recipients() {
@@ -85,11 +86,15 @@ recipients() {
 	(cd "$src" && perl scripts/get_maintainer.pl --no-rolestats --no-keywords --no-git \
 		--no-git-fallback --no-tree "$@" "${files[@]}") | grep '@' | LC_ALL=C sort || true
 }
-mapfile -t to < <(recipients --no-r --no-l)
-mapfile -t cc < <({
-	recipients --no-m
-	[ ${#series_cc[@]} -eq 0 ] || printf '%s\n' "${series_cc[@]}"
-} | LC_ALL=C sort -u)
+if [ -n "${series_to+set}" ]; then
+	to=("${series_to[@]}") cc=("${series_cc[@]}")
+else
+	mapfile -t to < <(recipients --no-r --no-l)
+	mapfile -t cc < <({
+		recipients --no-m
+		[ ${#series_cc[@]} -eq 0 ] || printf '%s\n' "${series_cc[@]}"
+	} | LC_ALL=C sort -u)
+fi
 args=()
 for r in "${to[@]}"; do args+=(--to="$r"); done
 for r in "${cc[@]}"; do args+=(--cc="$r"); done
