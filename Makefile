@@ -4,7 +4,10 @@
 
 S := scripts
 
-.PHONY: help deps base tree export kernel kernel-unpatched selftests vmtest vmtest-unpatched run check test bench mutants judge-test judge-mutants scripts-test lint clean
+.PHONY: help deps base tree export kernel kernel-unpatched selftests vmtest vmtest-unpatched run check test \
+	bench mutants judge-test judge-mutants scripts-test lint clean \
+	libfuse-base libfuse-tree libfuse-export libfuse-check libfuse-build libfuse-vmtest libfuse-test \
+	libfuse-judge-test
 
 help:
 	@echo "make run        build what is missing, boot the patched kernel, run the crash-recovery walkthrough"
@@ -24,6 +27,12 @@ help:
 	@echo "make judge-test the judge's own test (canned runs, no VM)"
 	@echo "make judge-mutants  take out each check of the judge in turn: judge-test must fail"
 	@echo "make scripts-test   the exit statuses of the scripts, with stubbed steps (no VM)"
+	@echo "make libfuse-*  the libfuse series (libfuse/), see below; BASE=libfuse make tree/export also work"
+	@echo "  libfuse-tree    work tree = libfuse 3.18.3 + git am libfuse/ (in work/libfuse/libfuse)"
+	@echo "  libfuse-export  regenerate libfuse/ from its work tree's commits"
+	@echo "  libfuse-check   its gate: git am, checkpatch, codespell, gcc and clang -Werror builds of every prefix"
+	@echo "  libfuse-vmtest  build it, boot the 7.3 test kernel, run libfuse's runner on its cases, judge"
+	@echo "  libfuse-test    all of the libfuse part of make test"
 
 deps:
 	$(S)/deps.sh
@@ -78,6 +87,33 @@ judge-mutants:
 
 scripts-test:
 	$(S)/test-scripts.sh
+
+# The libfuse series: the same verbs with BASE=libfuse (scripts/lib.sh)
+LF := env BASE=libfuse
+
+libfuse-base:
+	$(LF) $(S)/get-base.sh
+
+libfuse-tree: libfuse-base
+	$(LF) $(S)/mk-tree.sh
+
+libfuse-export:
+	$(LF) $(S)/export.sh
+
+libfuse-check:
+	$(S)/check-libfuse.sh
+
+libfuse-build:
+	$(S)/build-libfuse.sh
+
+libfuse-vmtest: libfuse-build
+	$(S)/libfuse-vmtest.sh
+
+libfuse-test:
+	$(S)/test-libfuse.sh work/libfuse/logs/results
+
+libfuse-judge-test:
+	$(S)/test-judge-libfuse.sh
 
 clean:
 	rm -rf work

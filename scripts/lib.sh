@@ -67,6 +67,9 @@ if [ "$BASE" = libfuse ]; then
 	# of 3.18.3). Written here only.
 	SERIES_TO=("Bernd Schubert <bernd.schubert@fastmail.fm>")
 	SERIES_CC=("fuse-devel@lists.linux.dev")
+	# the kernel that libfuse's tests boot: the 7.3 test kernel (BASE=7.3
+	# make kernel), the series' own
+	LIBFUSE_KERNEL_DIR=${LIBFUSE_KERNEL_DIR:-$CACHE_DIR/build/debug}
 fi
 TREE=${TREE:-$WORK_DIR/linux}
 BUILD_ROOT=${BUILD_ROOT:-$CACHE_DIR/build$base_sub}
