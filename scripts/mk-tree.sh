@@ -15,9 +15,10 @@ case "${1:-}" in
 *) die "usage: mk-tree.sh [--force]" ;;
 esac
 
+pdir=${PATCHES#"$TOP"/}
 mapfile -t series < <(read_series "$PATCHES/series")
 for p in "${series[@]}"; do
-	[ -f "$PATCHES/$p" ] || die "patches/series names $p, which is not in patches/"
+	[ -f "$PATCHES/$p" ] || die "$pdir/series names $p, which is not in $pdir/"
 done
 
 rev=$(base_rev)
@@ -31,7 +32,7 @@ if [ -d "$TREE/.git" ]; then
 		head=$(git -C "$TREE" rev-parse HEAD)
 		mark=$(git -C "$TREE" rev-parse -q --verify refs/tags/exported || true)
 		if [ "$head" != "$mark" ] && ! "$TOP/scripts/export.sh" --check >/dev/null 2>&1; then
-			die "$TREE has commits that are not in patches/; 'make export' first, or use --force"
+			die "$TREE has commits that are not in $pdir/; 'make export' first, or use --force"
 		fi
 	fi
 else
