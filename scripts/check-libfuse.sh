@@ -58,9 +58,10 @@ rev=$(base_rev)
 ctree=$WORK_DIR/check-tree
 . "$TOP/scripts/check-lib.sh"
 
-commits=()
+commits=() am_done=''
 check_am() {
 	local p n=0
+	am_done=1
 	prepare_ctree
 	for p in "${series[@]}"; do
 		if ! git -C "$ctree" am -q --whitespace=error-all "$PATCHES/$p" >"$out/am.log" 2>&1; then
@@ -208,10 +209,12 @@ check_cover() {
 t0=$(date +%s)
 for c in "${checks[@]}"; do
 	case $c in
-	am) check_am || true ;;
+	am) [ -n "$am_done" ] || check_am || true ;;
 	cover) check_cover || true ;;
 	*)
-		[ ${#commits[@]} -gt 0 ] || check_am >/dev/null || true
+		if [ -z "$am_done" ]; then
+			check_am >/dev/null || true
+		fi
 		if [ ${#commits[@]} -eq 0 ]; then
 			result fail "$c: not run (git am failed)"
 		else
