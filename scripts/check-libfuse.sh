@@ -197,7 +197,7 @@ check_cover() {
 		subj=$(sed -n "s/^Subject: \[$SERIES_PREFIX [0-9]*\/[0-9]*\] //p" "$PATCHES/$p")
 		grep -qF "${subj:0:40}" "$cl" || { result fail "cover letter: does not name $p"; ok=0; }
 	done
-	for r in "${SERIES_TO[@]}" "${SERIES_CC[@]}"; do
+	for r in "${series_to[@]}" "${series_cc[@]}"; do
 		grep -qF "$r" "$cl" || { result fail "cover letter: not addressed to $r"; ok=0; }
 	done
 	grep -qF "libfuse $LIBFUSE_VERSION" "$cl" ||

@@ -65,8 +65,8 @@ if [ "$BASE" = libfuse ]; then
 	# libfuse has no get_maintainer.pl: the cover letter goes to its
 	# maintainer and list as the release names them (AUTHORS, README.md
 	# of 3.18.3). Written here only.
-	SERIES_TO=("Bernd Schubert <bernd.schubert@fastmail.fm>")
-	SERIES_CC=("fuse-devel@lists.linux.dev")
+	series_to=("Bernd Schubert <bernd.schubert@fastmail.fm>")
+	series_cc=("fuse-devel@lists.linux.dev")
 	# the kernel that libfuse's tests boot: the 7.3 test kernel (BASE=7.3
 	# make kernel), the series' own
 	LIBFUSE_KERNEL_DIR=${LIBFUSE_KERNEL_DIR:-$CACHE_DIR/build/debug}
