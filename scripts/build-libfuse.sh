@@ -6,7 +6,7 @@
 #
 # usage: build-libfuse.sh [--cc gcc|clang] [SRC [BUILDDIR]]
 #   SRC       libfuse source tree (default: the work tree, $TREE)
-#   BUILDDIR  meson build directory (default: $BUILD_ROOT/vm)
+#   BUILDDIR  meson build directory (default: $LIBFUSE_VM_BUILD, lib.sh)
 set -euo pipefail
 BASE=libfuse
 . "$(dirname "$0")/lib.sh"
@@ -27,7 +27,7 @@ clang) cxx=clang++ ;;
 esac
 [ $# -le 2 ] || usage
 src=${1:-$TREE}
-bdir=${2:-$BUILD_ROOT/vm}
+bdir=${2:-$LIBFUSE_VM_BUILD}
 if [ ! -f "$src/meson.build" ] || [ ! -f "$src/lib/fuse_lowlevel.c" ]; then
 	die "$src is not a libfuse tree; run 'make libfuse-tree' first"
 fi

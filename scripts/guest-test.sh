@@ -82,6 +82,16 @@ kselftests() {
 	return "$rc"
 }
 
+# libfuse: libfuse's own runner on the libfuse series, when vmtest.sh
+# asked for it (LIBFUSE_BUILD in OUT/settings), in OUT/libfuse; judged
+# apart (judge-libfuse.sh), so its exit status is only shown here
+libfuse() {
+	[ -n "${LIBFUSE_BUILD:-}" ] || return 0
+	echo "guest: libfuse's cases at $(up)s"
+	"$TOP/scripts/guest-libfuse.sh" "$LIBFUSE_BUILD" "$out/libfuse" ||
+		echo "guest: libfuse's runner exited with $?"
+}
+
 # scan_kmemleak: what the tests leaked, in OUT/kmemleak.log; none when
 # kmemleak cannot scan (the judge fails a run without it)
 scan_kmemleak() {
@@ -112,6 +122,7 @@ finish() {
 rc=0
 setup
 kselftests || rc=$?
+libfuse
 scan_kmemleak
 finish "$rc"
 exit "$rc"

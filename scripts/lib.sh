@@ -73,6 +73,9 @@ if [ "$BASE" = libfuse ]; then
 fi
 TREE=${TREE:-$WORK_DIR/linux}
 BUILD_ROOT=${BUILD_ROOT:-$CACHE_DIR/build$base_sub}
+# the libfuse series as built for the VM (build-libfuse.sh), whose cases
+# guest-test.sh runs in the boot of the 7.3 kselftests (make test)
+LIBFUSE_VM_BUILD=$CACHE_DIR/build/libfuse/vm
 BUILD_DIR=${BUILD_DIR:-$BUILD_ROOT/debug}
 # the same test kernel without the series (build-unpatched.sh)
 UNPATCHED_BUILD_DIR=${UNPATCHED_BUILD_DIR:-$BUILD_ROOT/unpatched}

@@ -24,7 +24,7 @@ rm -rf "$out"
 mkdir -p "$out"
 
 kernel=$LIBFUSE_KERNEL_DIR/arch/x86/boot/bzImage
-build=$BUILD_ROOT/vm
+build=$LIBFUSE_VM_BUILD
 [ -f "$kernel" ] || die "no test kernel at $kernel; run 'make kernel' first"
 [ -f "$build/meson-info/meson-info.json" ] || die "no libfuse build in $build; run 'make libfuse-build' first"
 command -v vng >/dev/null || die "vng is not installed; run 'make deps' first"
@@ -42,12 +42,17 @@ vng_args=(--run "$kernel" "${VNG_VM[@]}" --verbose --rwdir "$out")
 vng_args+=(${VNG_ARGS:-})
 t0=$(date +%s)
 echo ">>> libfuse vmtest: booting $(cat "$LIBFUSE_KERNEL_DIR/include/config/kernel.release" 2>/dev/null || echo "$kernel"), cases ${new[*]} ${LIBFUSE_CASES-examples/passthrough-hp examples/passthrough-hp-nocache} (log: $out/console.log)"
-rc=0
+# the console through a pipe, as vmtest.sh does: a file loses bytes
+set +e
 timeout "${VM_TIMEOUT:-1800}" vng "${vng_args[@]}" -- \
 	env LIBFUSE_CASES="${LIBFUSE_CASES-examples/passthrough-hp examples/passthrough-hp-nocache}" \
 	LIBFUSE_TIMEOUT="${LIBFUSE_TIMEOUT:-}" \
 	"$TOP/scripts/guest-libfuse.sh" "$build" "$out" "${new[@]}" \
-	</dev/null >"$out/console.log" 2>&1 || rc=$?
+	</dev/null 2>&1 | cat >"$out/console.log"
+st=("${PIPESTATUS[@]}")
+set -e
+rc=${st[0]}
+[ "${st[1]}" -eq 0 ] || die "could not write $out/console.log"
 echo "$rc" >"$out/vm-exit"
 echo "<<< libfuse vmtest: VM exited with $rc after $(($(date +%s) - t0))s"
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Everything CI runs ("make test"): the judge's own test, install what is
-# missing, shellcheck, the scripts' exit statuses (stubbed), then for each
-# base (7.3 and 6.12, or the one BASE names) test-base.sh: get the base,
-# make the work tree from its patches, run the static checks, build the
-# test kernel and the selftests, run them in the VM. Every check adds a "pass|fail|skip NAME" line to
+# missing, shellcheck, the scripts' exit statuses (stubbed), then the
+# libfuse series (test-libfuse.sh: base, work tree, gate, build), and for
+# each kernel base (7.3 and 6.12) test-base.sh: get the base, make the
+# work tree from its patches, run the static checks, build the test
+# kernel and the selftests, run them in the VM, and in the 7.3 boot
+# libfuse's cases too. BASE names one of libfuse, 7.3 and 6.12. Every check adds a "pass|fail|skip NAME" line to
 # $LOG_DIR/results; the last line printed is "N passed, N failed", or,
 # when a signal stopped the run, that it was interrupted.
 #
@@ -14,8 +16,9 @@
 #
 # usage: test-all.sh
 set -euo pipefail
-# BASE chooses one base; without it, both are tested
-bases=${BASE:-7.3 6.12}
+# BASE chooses one base; without it, all are tested: libfuse first, so
+# that its cases run in the boot of the 7.3 kselftests
+bases=${BASE:-libfuse 7.3 6.12}
 . "$(dirname "$0")/lib.sh"
 unset TEST_TIMEOUT VNG_ARGS NO_SKIP
 export FUSE_CLOSE_ALL_STRESS_SECONDS=10
@@ -56,7 +59,22 @@ check "judge self-test" "$TOP/scripts/test-judge.sh" || true
 check "host dependencies" "$TOP/scripts/deps.sh" || exit 1
 check "shellcheck" "$TOP/scripts/lint.sh" || true
 check "scripts self-test (exit statuses, stubbed steps)" "$TOP/scripts/test-scripts.sh" || true
+# libfuse's cases: in the boot of the 7.3 kselftests when both are tested
+# (vmtest.sh), else in a boot of their own (test-libfuse.sh)
+lf_build=
 for b in $bases; do
+	if [ "$b" = libfuse ]; then
+		vm=1
+		case " $bases " in *" 7.3 "*) vm=0 ;; esac
+		run_merged "libfuse: pipeline" "$LOG_DIR/results-libfuse" \
+			env LIBFUSE_VMTEST=$vm "$TOP/scripts/test-libfuse.sh" "$LOG_DIR/results-libfuse"
+		if [ "$vm" = 0 ] && grep -q '^pass libfuse: build for the VM' "$LOG_DIR/results-libfuse"; then
+			lf_build=$LIBFUSE_VM_BUILD
+		fi
+		continue
+	fi
+	lf=
+	[ "$b" != 7.3 ] || lf=$lf_build
 	run_merged "$b: pipeline" "$LOG_DIR/results-$b" \
-		env BASE="$b" "$TOP/scripts/test-base.sh" "$LOG_DIR/results-$b"
+		env BASE="$b" LIBFUSE_BUILD="$lf" "$TOP/scripts/test-base.sh" "$LOG_DIR/results-$b"
 done

@@ -16,6 +16,9 @@
 #   FUSE_CLOSE_ALL_STRESS_SECONDS
 #                 the stress test's length (default 10, 1 to 60); it
 #                 reaches the guest in OUT/settings
+#   LIBFUSE_BUILD the libfuse series built for the VM (build-libfuse.sh):
+#                 its cases run after the kselftests, in OUT/libfuse, and
+#                 are judged by judge-libfuse.sh (default: not run)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -52,6 +55,13 @@ command -v vng >/dev/null || die "vng is not installed; run 'make deps' first"
 # What the guest is asked, for it (guest-test.sh exports these) and for
 # the judge (which compares what the tests say they did).
 echo "FUSE_CLOSE_ALL_STRESS_SECONDS=$stress" >"$out/settings"
+# libfuse's cases in the same boot (make test sets LIBFUSE_BUILD)
+if [ -n "${LIBFUSE_BUILD:-}" ]; then
+	[ -f "$LIBFUSE_BUILD/meson-info/meson-info.json" ] ||
+		die "LIBFUSE_BUILD=$LIBFUSE_BUILD is not a meson build directory"
+	echo "LIBFUSE_BUILD=$LIBFUSE_BUILD" >>"$out/settings"
+	mkdir -p "$out/libfuse"
+fi
 
 vng_args=(--run "$kernel" "${VNG_VM[@]}" --verbose --rwdir "$out")
 # shellcheck disable=SC2206 # VNG_ARGS is meant to be split
@@ -73,4 +83,12 @@ rc=${st[0]}
 echo "$rc" >"$out/vm-exit"
 echo "<<< vmtest: VM exited with $rc after $(($(date +%s) - t0))s"
 
-"$TOP/scripts/judge.sh" --kernel "$kernel_kind" "$out"
+rc=0
+"$TOP/scripts/judge.sh" --kernel "$kernel_kind" "$out" || rc=$?
+if [ -n "${LIBFUSE_BUILD:-}" ]; then
+	lf=(--in-boot)
+	[ "$kernel_kind" = patched ] || lf+=(--unpatched)
+	"$TOP/scripts/judge-libfuse.sh" "${lf[@]}" "$out/libfuse" || rc=1
+	cat "$out/libfuse/results" >>"$out/results"
+fi
+exit "$rc"
