@@ -8,7 +8,7 @@
 #   SRC       libfuse source tree (default: the work tree, $TREE)
 #   BUILDDIR  meson build directory (default: $LIBFUSE_VM_BUILD, lib.sh)
 set -euo pipefail
-BASE=libfuse
+export BASE=libfuse
 . "$(dirname "$0")/lib.sh"
 
 usage() {

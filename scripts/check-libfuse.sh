@@ -22,7 +22,7 @@
 #
 # usage: check-libfuse.sh [CHECK...]   (default: all of the above)
 set -euo pipefail
-BASE=libfuse
+export BASE=libfuse
 . "$(dirname "$0")/lib.sh"
 
 all=(am checkpatch codespell build runner cover)

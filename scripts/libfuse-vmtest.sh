@@ -16,7 +16,7 @@
 #                       the series, where the new cases must SKIP
 #   VNG_ARGS            extra arguments for vng
 set -euo pipefail
-BASE=libfuse
+export BASE=libfuse
 . "$(dirname "$0")/lib.sh"
 
 out=$LOG_DIR/vmtest

@@ -8,7 +8,7 @@
 #
 # usage: test-libfuse.sh RESULTS
 set -euo pipefail
-BASE=libfuse
+export BASE=libfuse
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 1 ] || die "usage: test-libfuse.sh RESULTS"
