@@ -203,7 +203,39 @@ check_selftests() {
 			rc=1
 		fi
 	done
+	check_selftests_prefixes || rc=1
 	return $rc
+}
+
+# Every prefix of the series that changes the fuse selftests builds them
+# with gcc and clang, against the uapi headers installed above (the
+# selftests come after the uapi change): the series stays bisectable for
+# them too. A prefix without the directory's Makefile has nothing to build.
+check_selftests_prefixes() {
+	local i c cc log n=0 bad=0 dir=tools/testing/selftests/filesystems/fuse
+	local llvm
+	for i in "${!commits[@]}"; do
+		c=${commits[$i]}
+		git -C "$ctree" diff --quiet "$c~1" "$c" -- "$dir" && continue
+		git -C "$ctree" checkout -q -f --detach "$c"
+		[ -f "$ctree/$dir/Makefile" ] || continue
+		n=$((n + 1))
+		for cc in gcc clang; do
+			llvm=()
+			[ $cc = clang ] && llvm=(LLVM=1)
+			log=$out/selftests-prefix-$((i + 1))-$cc.log
+			if ! env -u LLVM make -C "$ctree/tools/testing/selftests" TARGETS=filesystems/fuse \
+				O="$out/st-prefix-$cc" KHDR_INCLUDES="-isystem $out/st-$cc/headers/include" \
+				USERCFLAGS=-Werror "${llvm[@]}" >"$log" 2>&1 || grep -q 'warning:' "$log"; then
+				result fail "selftests: with patches 1-$((i + 1)) they do not build cleanly with $cc (see $log)"
+				bad=1
+			fi
+		done
+	done
+	git -C "$ctree" checkout -q -f --detach "${commits[-1]}"
+	[ "$n" -gt 0 ] || { result fail "selftests: no patch of the series changes them"; return 1; }
+	[ "$bad" -eq 0 ] || return 1
+	result pass "selftests: each of the $n prefixes that change them builds them with gcc and clang, no warning"
 }
 
 # kernel_doc FILE: the number of warnings of kernel-doc -Wall on FILE of
