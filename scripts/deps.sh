@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the pipeline needs on a Debian 12 host: build tools and qemu
-# from the machine's own suites (meson, g++, clang, libudev-dev, gdb and
-# codespell for libfuse: its build, gate and test runner), and virtme-ng,
+# from the machine's own suites (meson, g++, clang, libudev-dev, gdb,
+# codespell and sudo for libfuse: its build, gate and test runner, which
+# reads a timed-out case's kernel stack with sudo), and virtme-ng,
 # which bookworm lacks, as a single package from sid (its dependencies
 # come from bookworm). Installs only what is missing; needs root for that.
 #
@@ -14,7 +15,7 @@ set -euo pipefail
 pkgs=(gcc make flex bison bc libelf-dev libssl-dev cpio kmod xz-utils rsync
 	ccache shellcheck git perl python3 python3-ply python3-git python3-docutils pkgconf
 	qemu-system-x86 udev busybox-static libfuse-dev libfuse3-dev libcap-dev
-	clang lld llvm meson ninja-build g++ libudev-dev gdb codespell)
+	clang lld llvm meson ninja-build g++ libudev-dev gdb codespell sudo)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

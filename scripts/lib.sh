@@ -76,6 +76,11 @@ BUILD_ROOT=${BUILD_ROOT:-$CACHE_DIR/build$base_sub}
 # the libfuse series as built for the VM (build-libfuse.sh), whose cases
 # guest-test.sh runs in the boot of the 7.3 kselftests (make test)
 LIBFUSE_VM_BUILD=$CACHE_DIR/build/libfuse/vm
+# Seconds each of libfuse's cases may take in the VM. Their own "# TIMEOUT:
+# 300" is for a normal kernel; on the debug kernel under emulation, with a
+# build beside it, passthrough-hp-nocache took 326 s (228 s on a quieter
+# machine). A hang still ends in a FAIL, 900 s later.
+LIBFUSE_VM_TIMEOUT=900
 BUILD_DIR=${BUILD_DIR:-$BUILD_ROOT/debug}
 # the same test kernel without the series (build-unpatched.sh)
 UNPATCHED_BUILD_DIR=${UNPATCHED_BUILD_DIR:-$BUILD_ROOT/unpatched}

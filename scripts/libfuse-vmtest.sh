@@ -10,7 +10,7 @@
 #   LIBFUSE_KERNEL_DIR  build directory of the kernel to boot (default:
 #                       the 7.3 debug test kernel, ~/.cache/.../build/debug)
 #   LIBFUSE_CASES       existing cases to run beside the new ones
-#   LIBFUSE_TIMEOUT     seconds per case (default: each case's # TIMEOUT:)
+#   LIBFUSE_TIMEOUT     seconds per case (default 900: LIBFUSE_VM_TIMEOUT, lib.sh)
 #   VM_TIMEOUT          limit for the whole VM run (default 1800 s)
 #   NO_SKIP             set and empty, as for vmtest.sh: a kernel without
 #                       the series, where the new cases must SKIP
@@ -46,7 +46,7 @@ echo ">>> libfuse vmtest: booting $(cat "$LIBFUSE_KERNEL_DIR/include/config/kern
 set +e
 timeout "${VM_TIMEOUT:-1800}" vng "${vng_args[@]}" -- \
 	env LIBFUSE_CASES="${LIBFUSE_CASES-examples/passthrough-hp examples/passthrough-hp-nocache}" \
-	LIBFUSE_TIMEOUT="${LIBFUSE_TIMEOUT:-}" \
+	LIBFUSE_TIMEOUT="${LIBFUSE_TIMEOUT:-$LIBFUSE_VM_TIMEOUT}" \
 	"$TOP/scripts/guest-libfuse.sh" "$build" "$out" "${new[@]}" \
 	</dev/null 2>&1 | cat >"$out/console.log"
 st=("${PIPESTATUS[@]}")

@@ -20,7 +20,7 @@ set -euo pipefail
 # that its cases run in the boot of the 7.3 kselftests
 bases=${BASE:-libfuse 7.3 6.12}
 . "$(dirname "$0")/lib.sh"
-unset TEST_TIMEOUT VNG_ARGS NO_SKIP
+unset TEST_TIMEOUT VNG_ARGS NO_SKIP LIBFUSE_TIMEOUT LIBFUSE_CASES
 export FUSE_CLOSE_ALL_STRESS_SECONDS=10
 
 [ $# -eq 0 ] || die "usage: test-all.sh"

@@ -19,6 +19,7 @@
 #   LIBFUSE_BUILD the libfuse series built for the VM (build-libfuse.sh):
 #                 its cases run after the kselftests, in OUT/libfuse, and
 #                 are judged by judge-libfuse.sh (default: not run)
+#   LIBFUSE_TIMEOUT  seconds for each of those cases (default 900, lib.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -60,6 +61,7 @@ if [ -n "${LIBFUSE_BUILD:-}" ]; then
 	[ -f "$LIBFUSE_BUILD/meson-info/meson-info.json" ] ||
 		die "LIBFUSE_BUILD=$LIBFUSE_BUILD is not a meson build directory"
 	echo "LIBFUSE_BUILD=$LIBFUSE_BUILD" >>"$out/settings"
+	echo "LIBFUSE_TIMEOUT=${LIBFUSE_TIMEOUT:-$LIBFUSE_VM_TIMEOUT}" >>"$out/settings"
 	mkdir -p "$out/libfuse"
 fi
 
