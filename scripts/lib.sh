@@ -122,6 +122,22 @@ export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 VNG_VM=(--disable-kvm --cpus 2 --memory 2G --append no5lvl
 	--qemu-opts="-accel tcg,thread=single")
 
+# vm_console LOG CMD...: run CMD (a VM) with its console, stdout and
+# stderr, through a pipe into LOG, and return CMD's exit status. Not into
+# a file: qemu opens it once for each of its streams, each with its own
+# offset, and they overwrite each other's bytes. A pipe keeps every byte,
+# in the order written.
+vm_console() {
+	local log=$1 st
+	shift
+	set +e
+	"$@" </dev/null 2>&1 | cat >"$log"
+	st=("${PIPESTATUS[@]}")
+	set -e
+	[ "${st[1]}" -eq 0 ] || die "could not write $log"
+	return "${st[0]}"
+}
+
 die() {
 	echo "${0##*/}: error: $*" >&2
 	exit 1

@@ -42,17 +42,12 @@ vng_args=(--run "$kernel" "${VNG_VM[@]}" --verbose --rwdir "$out")
 vng_args+=(${VNG_ARGS:-})
 t0=$(date +%s)
 echo ">>> libfuse vmtest: booting $(cat "$LIBFUSE_KERNEL_DIR/include/config/kernel.release" 2>/dev/null || echo "$kernel"), cases ${new[*]} ${LIBFUSE_CASES-examples/passthrough-hp examples/passthrough-hp-nocache} (log: $out/console.log)"
-# the console through a pipe, as vmtest.sh does: a file loses bytes
-set +e
-timeout "${VM_TIMEOUT:-1800}" vng "${vng_args[@]}" -- \
+# the console through a pipe (lib.sh: vm_console)
+rc=0
+vm_console "$out/console.log" timeout "${VM_TIMEOUT:-1800}" vng "${vng_args[@]}" -- \
 	env LIBFUSE_CASES="${LIBFUSE_CASES-examples/passthrough-hp examples/passthrough-hp-nocache}" \
 	LIBFUSE_TIMEOUT="${LIBFUSE_TIMEOUT:-$LIBFUSE_VM_TIMEOUT}" \
-	"$TOP/scripts/guest-libfuse.sh" "$build" "$out" "${new[@]}" \
-	</dev/null 2>&1 | cat >"$out/console.log"
-st=("${PIPESTATUS[@]}")
-set -e
-rc=${st[0]}
-[ "${st[1]}" -eq 0 ] || die "could not write $out/console.log"
+	"$TOP/scripts/guest-libfuse.sh" "$build" "$out" "${new[@]}" || rc=$?
 echo "$rc" >"$out/vm-exit"
 echo "<<< libfuse vmtest: VM exited with $rc after $(($(date +%s) - t0))s"
 

@@ -71,17 +71,10 @@ vng_args+=(${VNG_ARGS:-})
 
 t0=$(date +%s)
 echo ">>> vmtest: booting $(cat "$BUILD_DIR/include/config/kernel.release") (log: $out/console.log)"
-# The console through a pipe, not a file: qemu opens a file once for
-# each of its streams, each with its own offset, and they overwrite each
-# other's bytes. A pipe keeps every byte, in the order written.
-set +e
-timeout "${VM_TIMEOUT:-2400}" vng "${vng_args[@]}" -- \
-	"$TOP/scripts/guest-test.sh" "$kst" "$out" "${TEST_TIMEOUT:-settings}" \
-	</dev/null 2>&1 | cat >"$out/console.log"
-st=("${PIPESTATUS[@]}")
-set -e
-rc=${st[0]}
-[ "${st[1]}" -eq 0 ] || die "could not write $out/console.log"
+# the console through a pipe (lib.sh: vm_console)
+rc=0
+vm_console "$out/console.log" timeout "${VM_TIMEOUT:-2400}" vng "${vng_args[@]}" -- \
+	"$TOP/scripts/guest-test.sh" "$kst" "$out" "${TEST_TIMEOUT:-settings}" || rc=$?
 echo "$rc" >"$out/vm-exit"
 echo "<<< vmtest: VM exited with $rc after $(($(date +%s) - t0))s"
 
