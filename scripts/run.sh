@@ -4,7 +4,10 @@
 # printing each step and what it observed: a passthrough server is killed
 # with files open and an OPEN read but not answered, and a standby server
 # takes over its /dev/fuse fd, closes the old backing ids, registers its
-# files again and has the unanswered OPEN sent again.
+# files again and has the unanswered OPEN sent again. Then, in the same
+# boot, the libfuse series' example (example/passthrough_takeover.c) does
+# the same with libfuse, as its test case drives it, and its log is shown
+# (scripts/guest-run.sh).
 #
 # usage: run.sh [NFILES]
 set -euo pipefail
@@ -35,6 +38,12 @@ step "selftests" "$LOG_DIR/selftests.log" "$TOP/scripts/build-selftests.sh"
 [ -f "$server/passthrough_server.h" ] ||
 	die "no $server/passthrough_server.h; does the work tree have the selftests patch?"
 step "walkthrough" "$LOG_DIR/walkthrough.log" build_walkthrough
+# the libfuse series, for its example's takeover
+BASE=libfuse "$TOP/scripts/get-base.sh"
+lf_tree=$(BASE=libfuse bash -c '. "$1/scripts/lib.sh"; echo "$TREE"' _ "$TOP")
+[ -d "$lf_tree/.git" ] || BASE=libfuse "$TOP/scripts/mk-tree.sh"
+step "libfuse" "$LOG_DIR/libfuse.log" "$TOP/scripts/build-libfuse.sh"
 
-echo ">>> booting $(cat "$BUILD_DIR/include/config/kernel.release") (about a minute under emulation)"
-vng --run "$BUILD_DIR/arch/x86/boot/bzImage" "${VNG_VM[@]}" -- "$walk" "$nfiles"
+echo ">>> booting $(cat "$BUILD_DIR/include/config/kernel.release") (minutes under emulation)"
+vng --run "$BUILD_DIR/arch/x86/boot/bzImage" "${VNG_VM[@]}" -- \
+	"$TOP/scripts/guest-run.sh" "$walk" "$nfiles" "$LIBFUSE_VM_BUILD"
