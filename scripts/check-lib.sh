@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2154
-# The machinery of check.sh, sourced by it: result lines, the gate's own
-# tree, and the small fs/fuse builds. Uses check.sh's res, ctree, rev
-# and commits.
+# The machinery of check.sh and check-libfuse.sh, sourced by them: result
+# lines, the gate's own tree, the small fs/fuse builds, and what both ask
+# of a cover letter. Uses their res, ctree, rev, commits and series.
 
 result() {
 	local verdict=$1
@@ -64,4 +64,29 @@ build_fuse() {
 # and count the warning lines it prints: only new ones count.
 changed_files() {
 	git -C "$ctree" diff --name-only "$rev" "${commits[-1]}" -- "$@"
+}
+
+# cover_names_series CL: the cover letter CL is no longer format-patch's
+# template, its subject is [$SERIES_PREFIX 0/N] for the N patches of
+# $series (format-patch pads it to 00/N from ten on), and it names each
+# patch by its subject; a "fail" result line for each that is not so
+cover_names_series() {
+	local cl=$1 ok=0 p subj
+	if grep -q '\*\*\* SUBJECT HERE \*\*\*\|\*\*\* BLURB HERE \*\*\*' "$cl"; then
+		result fail "cover letter: still the format-patch template"
+		ok=1
+	fi
+	if ! grep -q "^Subject: \[$SERIES_PREFIX 0*0/${#series[@]}\]" "$cl"; then
+		result fail "cover letter: subject is not [$SERIES_PREFIX 0/${#series[@]}]"
+		ok=1
+	fi
+	for p in "${series[@]}"; do
+		subj=$(sed -n "s/^Subject: \[$SERIES_PREFIX [0-9]*\/[0-9]*\] //p" "$PATCHES/$p")
+		# an empty subject (not the series' prefix) names nothing
+		if [ -z "$subj" ] || ! grep -qF "${subj:0:40}" "$cl"; then
+			result fail "cover letter: does not name $p"
+			ok=1
+		fi
+	done
+	return $ok
 }

@@ -187,16 +187,9 @@ check_runner() {
 }
 
 check_cover() {
-	local cl=$PATCHES/0000-cover-letter.txt ok=1 p subj r
+	local cl=$PATCHES/0000-cover-letter.txt ok=1 r
 	[ -f "$cl" ] || { result fail "cover letter: no $cl"; return 1; }
-	grep -q '\*\*\* SUBJECT HERE \*\*\*\|\*\*\* BLURB HERE \*\*\*' "$cl" &&
-		{ result fail "cover letter: still the format-patch template"; ok=0; }
-	grep -q "^Subject: \[$SERIES_PREFIX 0/${#series[@]}\]" "$cl" ||
-		{ result fail "cover letter: subject is not [$SERIES_PREFIX 0/${#series[@]}]"; ok=0; }
-	for p in "${series[@]}"; do
-		subj=$(sed -n "s/^Subject: \[$SERIES_PREFIX [0-9]*\/[0-9]*\] //p" "$PATCHES/$p")
-		grep -qF "${subj:0:40}" "$cl" || { result fail "cover letter: does not name $p"; ok=0; }
-	done
+	cover_names_series "$cl" || ok=0
 	for r in "${series_to[@]}" "${series_cc[@]}"; do
 		grep -qF "$r" "$cl" || { result fail "cover letter: not addressed to $r"; ok=0; }
 	done

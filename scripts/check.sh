@@ -299,18 +299,9 @@ except docutils.utils.SystemMessage as e:
 }
 
 check_cover() {
-	local cl=$PATCHES/0000-cover-letter.txt ok=1 p subj version
+	local cl=$PATCHES/0000-cover-letter.txt ok=1 section version
 	[ -f "$cl" ] || { result fail "cover letter: no $cl"; return 1; }
-	grep -q '\*\*\* SUBJECT HERE \*\*\*\|\*\*\* BLURB HERE \*\*\*' "$cl" &&
-		{ result fail "cover letter: still the format-patch template"; ok=0; }
-	# format-patch pads the numbers of a series of 10 or more: 00/10
-	grep -q "^Subject: \[$SERIES_PREFIX 0*0/${#series[@]}\]" "$cl" ||
-		{ result fail "cover letter: subject is not [$SERIES_PREFIX 0/${#series[@]}]"; ok=0; }
-	for p in "${series[@]}"; do
-		subj=$(sed -n "s/^Subject: \[$SERIES_PREFIX [0-9]*\/[0-9]*\] //p" "$PATCHES/$p")
-		grep -qF "${subj:0:40}" "$cl" ||
-			{ result fail "cover letter: does not name $p"; ok=0; }
-	done
+	cover_names_series "$cl" || ok=0
 	for section in Testing ABI 'Changes against'; do
 		grep -q "^$section" "$cl" || { result fail "cover letter: no '$section' section"; ok=0; }
 	done
