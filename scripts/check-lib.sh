@@ -66,6 +66,25 @@ changed_files() {
 	git -C "$ctree" diff --name-only "$rev" "${commits[-1]}" -- "$@"
 }
 
+# cover_names_base CL: the cover letter CL names the base that the series
+# records ($BASE_RECORD, written by export.sh with the cover letter), not
+# the base under test; a "fail" result line when it does not
+cover_names_base() {
+	local cl=$1 made
+	if [ ! -s "$BASE_RECORD" ]; then
+		result fail "cover letter: the series records no base (no ${BASE_RECORD#"$TOP"/}; 'make export' writes it)"
+		return 1
+	fi
+	made=$(head -n 1 "$BASE_RECORD")
+	if grep -q '@BASE@' "$cl"; then
+		result fail "cover letter: @BASE@ was not replaced (not written by 'make export')"
+		return 1
+	fi
+	grep -qF -- "$made" "$cl" && return 0
+	result fail "cover letter: does not name the base the series was made on ($made)"
+	return 1
+}
+
 # cover_names_series CL: the cover letter CL is no longer format-patch's
 # template, its subject is [$SERIES_PREFIX 0/N] for the N patches of
 # $series (format-patch pads it to 00/N from ten on), and it names each

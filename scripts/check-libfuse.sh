@@ -2,7 +2,7 @@
 # The gate of the libfuse series ("make libfuse-check"): what libfuse's
 # maintainers and its CI run on a pull request, on libfuse/ as committed.
 #
-#   am          the series applies to the 3.18.3 tarball with git am, no
+#   am          the series applies to the base tarball with git am, no
 #               whitespace errors
 #   checkpatch  libfuse's own checkpatch.pl (in the tarball) on each patch,
 #               with the options and ignore list of libfuse's CI
@@ -193,9 +193,8 @@ check_cover() {
 	for r in "${series_to[@]}" "${series_cc[@]}"; do
 		grep -qF "$r" "$cl" || { result fail "cover letter: not addressed to $r"; ok=0; }
 	done
-	grep -qF "libfuse $LIBFUSE_VERSION" "$cl" ||
-		{ result fail "cover letter: does not name the base (libfuse $LIBFUSE_VERSION)"; ok=0; }
-	[ "$ok" -eq 1 ] && result pass "cover letter: names ${#series[@]} patches, libfuse $LIBFUSE_VERSION, its recipients"
+	cover_names_base "$cl" || ok=0
+	[ "$ok" -eq 1 ] && result pass "cover letter: names ${#series[@]} patches, its base ($(recorded_base)), its recipients"
 	[ "$ok" -eq 1 ]
 }
 

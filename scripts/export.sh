@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Regenerate patches/ and patches/series from the work tree's commits since
-# the base. The options pin everything that could churn (commit ids, abbrev
+# the base, and patches/base, the base they were made on (base_name in
+# lib.sh). The options pin everything that could churn (commit ids, abbrev
 # length, signature, diff settings, the cover letter's date), so an
 # unchanged tree gives byte-identical files. The cover letter's text lives
-# in cover-letter.txt (first paragraph: subject).
+# in cover-letter.txt (first paragraph: subject), with @BASE@ where the
+# base is named.
 #
 # usage: export.sh [--check | --as "NAME <EMAIL>" DIR]
-#   --check  only say whether patches/ is current
+#   --check  only say whether patches/ is current: byte for byte when the
+#            work tree was made on the recorded base; on another base (a
+#            newer point release) but for what the base decides alone:
+#            blob ids, hunk positions and the base's name
 #   --as     for the person who sends the series: the same patches in DIR
 #            (not patches/), with NAME as their author and NAME's
 #            Signed-off-by (DCO) in place of the project's
@@ -34,7 +39,9 @@ esac
 
 [ -d "$TREE/.git" ] || die "no work tree in $TREE; run 'make tree' first"
 [ -f "$COVER" ] || die "no $COVER"
+grep -q '@BASE@' "$COVER" || die "$COVER does not name the base: it needs @BASE@ where export.sh writes it"
 rev=$(base_rev)
+now=$(base_name)
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes"
 n=$(git -C "$TREE" rev-list --count "$rev..HEAD")
@@ -55,7 +62,8 @@ if [ -n "$sender" ]; then
 		git -C "$src" rebase -q --exec "git log -1 --format=%B | grep -vxF 'Signed-off-by: $SERIES_IDENT' | git commit -q --amend --reset-author -s -F -" "$rev"
 fi
 
-git -C "$src" config "branch.$(git -C "$src" symbolic-ref --short HEAD).description" "$(cat "$COVER")"
+desc=$(cat "$COVER")
+git -C "$src" config "branch.$(git -C "$src" symbolic-ref --short HEAD).description" "${desc//@BASE@/$now}"
 # the author date: git am keeps it, the committer date is "now"
 last_date=$(git -C "$TREE" log -1 --format=%aI HEAD)
 format_patch() {
@@ -102,12 +110,33 @@ format_patch "$tmp/cover" "${args[@]}"
 mv "$tmp/cover/0000-cover-letter.patch" "$new/0000-cover-letter.txt"
 rm "$new/0000-cover-letter.patch"
 (cd "$new" && ls -1 -- *.patch) >"$new/series"
+echo "$now" >"$new/base"
+
+# but_the_base MADE NOW: a patch file on stdin without what the base alone
+# decides: "index" lines (blob ids), the positions in "@@" lines, and the
+# base's name (either one) as @BASE@
+but_the_base() {
+	awk -v a="$1" -v b="$2" '
+	function unname(s, t,   i, r) {
+		r = ""
+		while ((i = index(s, t)) > 0) {
+			r = r substr(s, 1, i - 1) "@BASE@"
+			s = substr(s, i + length(t))
+		}
+		return r s
+	}
+	/^index [0-9a-f]+\.\.[0-9a-f]+/ { next }
+	{
+		sub(/^@@ -[0-9]+(,[0-9]+)? \+[0-9]+(,[0-9]+)? @@.*/, "@@")
+		print unname(unname($0, a), b)
+	}'
+}
 
 # The files of a series in DIR: patches/ also holds the 6.12 backport, in
 # a directory of its own that is not part of the 7.3 series.
 series_files() {
 	find "$1" -maxdepth 1 -type f \( -name '*.patch' -o -name 0000-cover-letter.txt \
-		-o -name series \) -printf '%f\n' | LC_ALL=C sort
+		-o -name series -o -name base \) -printf '%f\n' | LC_ALL=C sort
 }
 
 if [ -n "$sender" ]; then
@@ -123,11 +152,24 @@ if [ -n "$check" ]; then
 	if [ -d "$PATCHES" ]; then
 		series_files "$PATCHES" | while read -r f; do cp "$PATCHES/$f" "$tmp/current/"; done
 	fi
+	made=$(head -n 1 "$tmp/current/base" 2>/dev/null || true)
+	how="byte for byte"
+	if [ -n "$made" ] && [ "$made" != "$now" ]; then
+		# a work tree made on another base: what only the base decides
+		# goes, the rest must be the same
+		how="on $now, but for blob ids, hunk positions and the base's name (made on $made)"
+		for d in "$new" "$tmp/current"; do
+			for f in "$d"/*; do
+				but_the_base "$made" "$now" <"$f" >"$f.n"
+				mv "$f.n" "$f"
+			done
+		done
+	fi
 	diff -r "$new" "$tmp/current" >"$LOG_DIR/export-check.diff" 2>&1 || {
-		echo "${PATCHES#"$TOP"/}/ differs from the work tree"
+		echo "${PATCHES#"$TOP"/}/ differs from the work tree ($how; see $LOG_DIR/export-check.diff)"
 		exit 1
 	}
-	echo "${PATCHES#"$TOP"/}/ is current"
+	echo "${PATCHES#"$TOP"/}/ is current ($how)"
 	exit 0
 fi
 mkdir -p "$PATCHES"

@@ -5,7 +5,8 @@
 # $BASE_REPO as a git repository with one base commit, tagged "base".
 # Debian's own packaging (the .debian.tar) is not part of the base. The
 # commit has a fixed author and date, so one tarball always gives the same
-# commit id. A release other than $LIBFUSE_VERSION is refused.
+# commit id. The release is whatever sid carries: the series records the
+# one it was made on (libfuse/base), and make test says when they differ.
 #
 # usage: get-base-libfuse.sh   (get-base.sh runs it for BASE=libfuse)
 set -euo pipefail
@@ -31,8 +32,6 @@ tarball=$(find "$src" -maxdepth 1 -name "${BASE_PKG}_*.orig.tar.*" ! -name '*.as
 debver=$(sed -n 's/^Version: //p' "$dsc")
 upver=${tarball##*/"${BASE_PKG}"_}
 upver=${upver%.orig.tar.*}
-[ "$upver" = "$LIBFUSE_VERSION" ] ||
-	die "$BASE_SUITE's $BASE_PKG $debver carries libfuse $upver, not $LIBFUSE_VERSION (the release the series is for); set LIBFUSE_VERSION only with a series rebased onto it"
 say "base: libfuse $upver, the upstream tarball of Debian $BASE_PKG $debver"
 
 tmp=$BASE_REPO.tmp
@@ -41,8 +40,8 @@ mkdir -p "$tmp"
 tar -xf "$tarball" -C "$tmp" --strip-components=1
 # the release's own idea of its version, not only the tarball's name
 mver=$(grep -o -m 1 "version: *'[0-9.]*'" "$tmp/meson.build" | tr -dc '0-9.' || true)
-[ "$mver" = "$LIBFUSE_VERSION" ] ||
-	die "$tarball holds libfuse ${mver:-of no version} (meson.build), not $LIBFUSE_VERSION"
+[ "$mver" = "$upver" ] ||
+	die "$tarball holds libfuse ${mver:-of no version} (meson.build), not $upver as its name says"
 if [ ! -f "$tmp/lib/fuse_lowlevel.c" ] || [ ! -x "$tmp/test/run-tests.py" ]; then
 	die "$tarball does not hold libfuse's sources and test runner"
 fi

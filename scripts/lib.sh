@@ -60,8 +60,6 @@ if [ "$BASE" = libfuse ]; then
 	BASE_REPO=${BASE_REPO:-$CACHE_DIR/base/libfuse}
 	PATCHES=${PATCHES:-$TOP/libfuse}
 	COVER=$TOP/cover-letter-libfuse.txt
-	# the release the series is for; get-base-libfuse.sh refuses another
-	LIBFUSE_VERSION=${LIBFUSE_VERSION:-3.18.3}
 	# libfuse has no get_maintainer.pl: the cover letter goes to its
 	# maintainer and list as the release names them (AUTHORS, README.md
 	# of 3.18.3). Written here only.
@@ -91,6 +89,11 @@ BASE_REPO=${BASE_REPO:-$CACHE_DIR/base/linux${base_sub:+-$BASE}}
 BASE_TAG=base
 PATCHES=${PATCHES:-$TOP/patches$base_sub}
 COVER=$TOP/cover-letter${base_sub:+-$BASE}.txt
+# The base the series was made on, one line (base_name), next to its
+# series file: export.sh writes it and puts it into the cover letter in
+# place of @BASE@. The base under test may be newer (a point release that
+# Debian published since); test-base.sh and test-libfuse.sh say so.
+BASE_RECORD=$PATCHES/base
 JOBS=${JOBS:-$(nproc)}
 # The author of the series' patches: the project's identity, given to the
 # commits of the work tree. Whoever sends the series takes authorship with
@@ -187,6 +190,44 @@ base_rev() {
 	fi
 }
 
+# base_name: the base in one line: the subject of get-base.sh's base
+# commit ("Linux 6.12.117 from Debian linux-source-6.12
+# 6.12.117-1~deb12u1", "libfuse 3.18.3"), or for KDIR its version and
+# what git describes
+base_name() {
+	local rev
+	rev=$(base_rev)
+	if [ -n "${KDIR:-}" ]; then
+		echo "Linux $(make -s -C "$KDIR" kernelversion) at $(git -C "$KDIR" describe --always --tags "$rev")"
+	else
+		git -C "$BASE_REPO" log -1 --format=%s "$rev"
+	fi
+}
+
+# recorded_base: the base that the series says it was made on
+recorded_base() {
+	[ -s "$BASE_RECORD" ] || die "no ${BASE_RECORD#"$TOP"/}: the series does not say which base it was made on ('make export' writes it)"
+	head -n 1 "$BASE_RECORD"
+}
+
+# make_tree_checked: the work tree, as a check (mk-tree.sh). On a base
+# other than the one the series was made on, a note says which two they
+# are; when the series does not apply there, the failure says so.
+make_tree_checked() {
+	local made now name="git am series on the base"
+	made=$(recorded_base)
+	now=$(base_name)
+	if [ "$made" != "$now" ]; then
+		echo "${RESULT_PREFIX:-}tested on $now, series made on $made"
+		record note "tested on $now, series made on $made"
+		name="git am series on $now, a base it was not made on"
+	fi
+	check "$name" "$TOP/scripts/mk-tree.sh" && return 0
+	[ "$made" = "$now" ] ||
+		echo "${RESULT_PREFIX:-}the series no longer applies on $now: 'make tree' there, rebase, 'make export'" >&2
+	return 1
+}
+
 need_disk() {
 	local dir=$1 gib=$2 avail
 	mkdir -p "$dir"
@@ -250,7 +291,7 @@ splats() {
 # log: the judge wants it in both, or the log is not whole.
 GUEST_END="guest-test.sh: end of the run"
 
-# Result lines "pass|fail|skip NAME" in the file $RESULTS (test-all.sh,
+# Result lines "pass|fail|skip|note NAME" in the file $RESULTS (test-all.sh,
 # test-base.sh), each NAME after $RESULT_PREFIX.
 record() {
 	echo "$1 ${RESULT_PREFIX:-}$2" >>"$RESULTS"
@@ -277,7 +318,7 @@ run_merged() {
 	shift 2
 	rm -f "$file"
 	"$@" || rc=$?
-	[ -f "$file" ] && sed -E "s/^(pass|fail|skip) /\1 ${RESULT_PREFIX:-}/" "$file" >>"$RESULTS"
+	[ -f "$file" ] && sed -E "s/^(pass|fail|skip|note) /\1 ${RESULT_PREFIX:-}/" "$file" >>"$RESULTS"
 	if [ ! -s "$file" ]; then
 		record fail "$name: no results (exit status $rc)"
 	elif [ "$rc" -ne 0 ] && ! grep -q '^fail ' "$file"; then
@@ -286,7 +327,7 @@ run_merged() {
 }
 
 # count_results FILE: "N passed, N failed, N skipped" of the
-# "pass|fail|skip NAME" lines in FILE
+# "pass|fail|skip NAME" lines in FILE ("note NAME" lines are not results)
 count_results() {
 	awk '$1 == "pass" { p++ } $1 == "fail" { f++ } $1 == "skip" { s++ }
 		END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$1"

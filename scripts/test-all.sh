@@ -5,8 +5,10 @@
 # each kernel base (7.3 and 6.12) test-base.sh: get the base, make the
 # work tree from its patches, run the static checks, build the test
 # kernel and the selftests, run them in the VM, and in the 7.3 boot
-# libfuse's cases too. BASE names one of libfuse, 7.3 and 6.12. Every check adds a "pass|fail|skip NAME" line to
-# $LOG_DIR/results; the last line printed is "N passed, N failed", or,
+# libfuse's cases too. BASE names one of libfuse, 7.3 and 6.12. Every
+# check adds a "pass|fail|skip NAME" line to $LOG_DIR/results ("note"
+# lines say what is not a result, such as a base newer than the one a
+# series was made on); the last line printed is "N passed, N failed", or,
 # when a signal stopped the run, that it was interrupted.
 #
 # What the verdict depends on is set here, not taken from the caller's
@@ -34,7 +36,7 @@ summary() {
 	local p f s
 	echo
 	echo "=== results ($(($(date +%s) - t_start))s, details in $LOG_DIR and the logs named above)"
-	grep -E '^(fail|skip) ' "$RESULTS" | sed 's/^/  /' || true
+	grep -E '^(fail|skip|note) ' "$RESULTS" | sed 's/^/  /' || true
 	read -r p _ f _ s _ <<<"$(count_results "$RESULTS" | tr -d ,)"
 	echo "skipped: $s"
 	if [ -n "$interrupted" ]; then

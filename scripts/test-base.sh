@@ -19,7 +19,7 @@ t0=$(date +%s)
 src=${KDIR:-Debian $BASE_PKG}
 echo "=== Linux $BASE: ${PATCHES#"$TOP"/}/ on $src"
 check "base source" "$TOP/scripts/get-base.sh" || exit 1
-check "git am series on the base" "$TOP/scripts/mk-tree.sh" || exit 1
+make_tree_checked || exit 1
 check "patches regenerate byte-identical" "$TOP/scripts/export.sh" --check || true
 run_merged "upstream gate" "$LOG_DIR/check/results" "$TOP/scripts/check.sh"
 kernel_ok=1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The part of "make test" for the libfuse series: get the 3.18.3 base, make
+# The part of "make test" for the libfuse series: get the base, make
 # the work tree from libfuse/, the export round trip, the gate
 # (check-libfuse.sh), the build for the VM and, unless LIBFUSE_VMTEST=0
 # (when guest-test.sh runs libfuse's cases in the kselftests' boot), the VM
@@ -18,9 +18,9 @@ mkdir -p "$LOG_DIR" "$(dirname "$RESULTS")"
 : >"$RESULTS"
 t0=$(date +%s)
 
-echo "=== libfuse: ${PATCHES#"$TOP"/}/ on libfuse $LIBFUSE_VERSION (Debian $BASE_PKG, $BASE_SUITE)"
+echo "=== libfuse: ${PATCHES#"$TOP"/}/ on Debian $BASE_PKG's newest upstream release in $BASE_SUITE"
 check "base source" "$TOP/scripts/get-base.sh" || exit 1
-check "git am series on the base" "$TOP/scripts/mk-tree.sh" || exit 1
+make_tree_checked || exit 1
 check "patches regenerate byte-identical" "$TOP/scripts/export.sh" --check || true
 check "judge self-test" "$TOP/scripts/test-judge-libfuse.sh" || true
 run_merged "gate" "$LOG_DIR/check/results" "$TOP/scripts/check-libfuse.sh"

@@ -231,5 +231,114 @@ expect "vmtest: a console file loses bytes (the old way)" 0 '^console lines: ([0
 expect "vmtest: the console keeps every byte" 0 '^console lines: 1000$' console
 expect "vmtest: the VM's exit status" 0 '^vm-exit 3$' env STUB_VM=3 bash -c "$(declare -f console); $(declare -p bd top WORK_DIR); console"
 
+# --- the base under test and the base the series was made on
+# (test-base.sh, test-libfuse.sh, export.sh, the cover checks): a series
+# of one patch made on one base, then tested on that base, on a newer
+# point release (the same file, lines moved), and on one where the patch's
+# context changed. get-base.sh is a stand-in whose base is what
+# $STUB_BASE says; the steps after the work tree are stand-ins too.
+for s in test-base.sh test-libfuse.sh mk-tree.sh export.sh check.sh check-libfuse.sh; do
+	cp "$TOP/scripts/$s" "$top/scripts/$s"
+done
+cp "$top/scripts/check.sh" "$top/scripts/check-real.sh"
+cp "$top/scripts/check-libfuse.sh" "$top/scripts/check-libfuse-real.sh"
+stub check.sh 'exec "$(dirname "$0")/check-real.sh" cover'
+stub check-libfuse.sh 'exec "$(dirname "$0")/check-libfuse-real.sh" cover'
+for s in build-kernel.sh build-selftests.sh build-libfuse.sh test-judge-libfuse.sh; do
+	stub "$s" 'exit 0'
+done
+stub vmtest.sh '. "$(dirname "$0")/lib.sh"; mkdir -p "$LOG_DIR/vmtest"; echo "pass vm" >"$LOG_DIR/vmtest/results"'
+# STUB_BASE: made (the base the series is made on), newer (a point
+# release: the patched line moved down), gone (the patch's context changed)
+stub get-base.sh '. "$(dirname "$0")/lib.sh"
+[ ! -d "$BASE_REPO/.git" ] || exit 0
+mkdir -p "$BASE_REPO/fs/fuse" "$BASE_REPO/scripts"
+cd "$BASE_REPO"
+seq 1 30 >fs/fuse/x.c
+echo "print \"Maint <maint\\@invalid>\\n\";" >scripts/get_maintainer.pl
+v=1
+case $STUB_BASE in
+newer) sed -i "1i new line" fs/fuse/x.c; v=2 ;;
+gone) sed -i "14s/.*/fourteen/" fs/fuse/x.c; v=3 ;;
+esac
+if [ "$BASE" = libfuse ]; then name="libfuse 3.18.$v"
+else name="Linux $BASE.$v from Debian linux-source-$BASE $BASE.$v-1"; fi
+git init -q && git add -A && git -c user.name=b -c user.email=b@invalid commit -q -m "$name" && git tag base'
+printf 'Subject: a series\n\nMade on @BASE@.\n\nTesting\n-------\nABI\n---\nChanges against v1\n' >"$top/cover-letter-6.12.txt"
+cp "$top/cover-letter-6.12.txt" "$top/cover-letter-libfuse.txt"
+# on_base B KIND CMD...: CMD with base B as STUB_BASE KIND says, in a
+# cache and work directory of their own
+on_base() {
+	local b=$1 kind=$2
+	shift 2
+	env BASE="$b" STUB_BASE="$kind" CACHE_DIR="$tmp/bv/$b-$kind/cache" \
+		WORK_DIR="$tmp/bv/$b-$kind/work" "$@"
+}
+# pipeline B KIND: that base's part of make test, its results and how the
+# export round trip went
+pipeline() {
+	local b=$1 kind=$2 rc=0 t=test-base.sh w=$tmp/bv/$1-$2/work
+	[ "$b" != libfuse ] || t=test-libfuse.sh
+	on_base "$b" "$kind" env LIBFUSE_VMTEST=0 "$top/scripts/$t" "$tmp/bv/$b-$kind.results" || rc=$?
+	cat "$tmp/bv/$b-$kind.results"
+	cat "$w/logs/patches-regenerate-byte-identical.log" 2>/dev/null || true
+	return "$rc"
+}
+no_note() {
+	if pipeline "$@" | grep '^note '; then
+		return 1
+	fi
+	echo "no note"
+}
+# export_to B DIR: make export on B's newer base, into DIR; its record
+export_to() {
+	on_base "$1" newer env PATCHES="$2" "$top/scripts/export.sh" >/dev/null
+	cat "$2/base"
+}
+for b in 6.12 libfuse; do
+	p=patches/6.12 gate=check.sh
+	[ "$b" = 6.12 ] || p=libfuse gate=check-libfuse.sh
+	mkdir -p "$top/$p"
+	: >"$top/$p/series"
+	w=$tmp/bv/$b-made/work
+	t=$w/linux
+	[ "$b" = 6.12 ] || t=$w/libfuse
+	on_base "$b" made "$top/scripts/get-base.sh"
+	on_base "$b" made "$top/scripts/mk-tree.sh" >/dev/null
+	sed -i '15s/.*/fifteen/' "$t/fs/fuse/x.c"
+	git -C "$t" commit -q -a -s -m "fuse: spell fifteen" -m "Because it reads better."
+	on_base "$b" made "$top/scripts/export.sh" >/dev/null
+	made="[^ ]+ $b\\.1"
+	[ "$b" = 6.12 ] || made="libfuse 3\\.18\\.1"
+	expect "$b: the series records its base" 0 "^(Linux 6\\.12\\.1 from Debian linux-source-6\\.12 6\\.12\\.1-1|libfuse 3\\.18\\.1)\$" cat "$top/$p/base"
+	expect "$b: the cover letter names it" 0 "^Made on (Linux 6\\.12\\.1 |libfuse 3\\.18\\.1)" cat "$top/$p/0000-cover-letter.txt"
+	expect "$b: the base it was made on" 0 'is current \(byte for byte\)' pipeline "$b" made
+	# a record that the cover letter does not name
+	cp -r "$top/$p" "$tmp/bv/$b-other"
+	echo "libfuse 9.9.9" >"$tmp/bv/$b-other/base"
+	expect "$b: a cover letter that does not name the recorded base" fail \
+		'^fail cover letter: does not name the base the series was made on \(libfuse 9\.9\.9\)' \
+		on_base "$b" made env PATCHES="$tmp/bv/$b-other" "$top/scripts/$gate"
+	expect "$b: no note on the base it was made on" 0 '^no note$' no_note "$b" made
+	expect "$b: a newer point release" 0 "^note ($b: )?tested on .*\\.2[-,].*series made on .*\\.1" pipeline "$b" newer
+	expect "$b: a newer point release, the export round trip" 0 'is current \(on .*2.*, but for blob ids, hunk positions' pipeline "$b" newer
+	expect "$b: a newer point release, the cover letter" 0 "^pass cover letter: names 1 patches, its base \\($made" pipeline "$b" newer
+	expect "$b: a base where the series no longer applies" fail "^fail ($b: )?git am series on .*\\.3[ ,].*a base it was not made on" pipeline "$b" gone
+	expect "$b: ... and why" fail 'the series no longer applies on .*3' pipeline "$b" gone
+	# on the newer base, what is not the base's still counts
+	nw=$tmp/bv/$b-newer/work
+	nt=$nw/linux
+	[ "$b" = 6.12 ] || nt=$nw/libfuse
+	git -C "$nt" commit -q --amend -m "fuse: spell fifteen" -m "Because it reads better than 15."
+	expect "$b: a newer point release, a changed commit still differs" fail 'differs from the work tree \(on ' \
+		on_base "$b" newer "$top/scripts/export.sh" --check
+	# make export there records the newer base, in the cover letter too
+	cp -r "$top/$p" "$tmp/bv/$b-exported"
+	expect "$b: make export on the newer base records it" 0 "^(Linux 6\\.12\\.2 |libfuse 3\\.18\\.2)" \
+		export_to "$b" "$tmp/bv/$b-exported"
+	expect "$b: ... and names it in the cover letter" 0 "^Made on (Linux 6\\.12\\.2 |libfuse 3\\.18\\.2)" \
+		cat "$tmp/bv/$b-exported/0000-cover-letter.txt"
+done
+
 say "$((total - failed)) of $total cases as expected"
 [ "$failed" -eq 0 ]
