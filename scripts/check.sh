@@ -6,7 +6,8 @@
 #   checkpatch  --strict: no ERROR/WARNING/CHECK but the excused ones below
 #   build       every prefix of the series builds fs/fuse/ with W=1 in three
 #               configs (FUSE_FS=y, FUSE_FS=m, FUSE_PASSTHROUGH=n) with no
-#               warning that the base does not have
+#               warning that the base does not have (a prefix that adds
+#               only tests or documentation builds what the one before did)
 #   sparse      C=2 on fs/fuse/: no warning that the base does not have
 #   selftests   the fuse kselftests build with -Wall -Werror, with gcc and
 #               with LLVM=1
@@ -135,8 +136,16 @@ check_build() {
 		fi
 		prev_log=$base_log
 		for i in "${!commits[@]}"; do
-			git -C "$ctree" checkout -q -f --detach "${commits[$i]}"
 			log=$out/build-$cfg-$((i + 1)).log
+			# a patch that changes only tests, documentation or
+			# MAINTAINERS builds what the one before built
+			if git -C "$ctree" diff --quiet "${commits[$i]}~1" "${commits[$i]}" -- . \
+				':!tools' ':!Documentation' ':!MAINTAINERS'; then
+				cp "$prev_log" "$log"
+				prev_log=$log
+				continue
+			fi
+			git -C "$ctree" checkout -q -f --detach "${commits[$i]}"
 			if ! build_fuse "$cfg" "$log" W=1; then
 				result fail "build FUSE config $cfg: ${series[$i]} does not build (see $log)"
 				grep -E 'error' "$log" | head -n 5 | sed 's/^/      /'
