@@ -50,6 +50,7 @@ summary() {
 on_signal() {
 	interrupted=$1 signal_status=$2
 	trap - INT TERM
+	[ -z "${vm_pid:-}" ] || kill "$vm_pid" 2>/dev/null || true
 	record fail "make test: interrupted by SIG$1"
 	exit "$2"
 }
@@ -61,22 +62,62 @@ check "judge self-test" "$TOP/scripts/test-judge.sh" || true
 check "host dependencies" "$TOP/scripts/deps.sh" || exit 1
 check "shellcheck" "$TOP/scripts/lint.sh" || true
 check "scripts self-test (exit statuses, stubbed steps)" "$TOP/scripts/test-scripts.sh" || true
-# libfuse's cases: in the boot of the 7.3 kselftests when both are tested
-# (vmtest.sh), else in a boot of their own (test-libfuse.sh)
-lf_build=
+# The order makes the most of two cores while a VM, which uses one, runs:
+# the libfuse series up to its build for the VM; 7.3 up to its kernel and
+# selftests; 7.3's VM run (libfuse's cases in the same boot) beside 6.12's
+# base, gate and kernel build; 6.12's VM run beside libfuse's gate. What
+# runs beside a VM runs at the lowest priority, so that the guest, which
+# has tests with timeouts, keeps its core.
+case " $bases " in *" 7.3 "*) with73=1 ;; *) with73= ;; esac
+lf_build='' lf_gate='' vm_pid='' vm_base=''
+# beside_vm CMD...: CMD, at the lowest priority while a VM runs
+beside_vm() {
+	if [ -n "$vm_pid" ]; then
+		nice -n 19 "$@"
+	else
+		"$@"
+	fi
+}
+# start_vm B: B's VM run in the background, its output in a log
+start_vm() {
+	vm_base=$1
+	echo ">>> $1: vm tests, in the background (log: $LOG_DIR/vm-$1.log)"
+	run_merged "$1: vm tests" "$LOG_DIR/results-$1-vm" \
+		env BASE="$1" LIBFUSE_BUILD="$2" "$TOP/scripts/test-base.sh" --vm "$LOG_DIR/results-$1-vm" \
+		>"$LOG_DIR/vm-$1.log" 2>&1 &
+	vm_pid=$!
+}
+# wait_vm: the background VM run's end, and its output
+wait_vm() {
+	[ -n "$vm_pid" ] || return 0
+	wait "$vm_pid" || true
+	vm_pid=''
+	sed 's/^/  /' "$LOG_DIR/vm-$vm_base.log"
+}
 for b in $bases; do
 	if [ "$b" = libfuse ]; then
-		vm=1
-		case " $bases " in *" 7.3 "*) vm=0 ;; esac
-		run_merged "libfuse: pipeline" "$LOG_DIR/results-libfuse" \
-			env LIBFUSE_VMTEST=$vm "$TOP/scripts/test-libfuse.sh" "$LOG_DIR/results-libfuse"
-		if [ "$vm" = 0 ] && grep -q '^pass libfuse: build for the VM' "$LOG_DIR/results-libfuse"; then
-			lf_build=$LIBFUSE_VM_BUILD
+		if [ -n "$with73" ]; then
+			# its cases in the boot of the 7.3 kselftests, its gate later
+			run_merged "libfuse: pipeline" "$LOG_DIR/results-libfuse" \
+				"$TOP/scripts/test-libfuse.sh" --prepare "$LOG_DIR/results-libfuse"
+			grep -q '^pass libfuse: build for the VM' "$LOG_DIR/results-libfuse" &&
+				lf_build=$LIBFUSE_VM_BUILD
+			lf_gate=1
+		else
+			run_merged "libfuse: pipeline" "$LOG_DIR/results-libfuse" \
+				"$TOP/scripts/test-libfuse.sh" "$LOG_DIR/results-libfuse"
 		fi
 		continue
 	fi
+	run_merged "$b: pipeline" "$LOG_DIR/results-$b" \
+		beside_vm env BASE="$b" "$TOP/scripts/test-base.sh" --prepare "$LOG_DIR/results-$b"
+	wait_vm
 	lf=
 	[ "$b" != 7.3 ] || lf=$lf_build
-	run_merged "$b: pipeline" "$LOG_DIR/results-$b" \
-		env BASE="$b" LIBFUSE_BUILD="$lf" "$TOP/scripts/test-base.sh" "$LOG_DIR/results-$b"
+	start_vm "$b" "$lf"
 done
+if [ -n "$lf_gate" ]; then
+	run_merged "libfuse: gate" "$LOG_DIR/results-libfuse-gate" \
+		beside_vm env LIBFUSE_VMTEST=0 "$TOP/scripts/test-libfuse.sh" --gate "$LOG_DIR/results-libfuse-gate"
+fi
+wait_vm

@@ -5,31 +5,55 @@
 # debug test kernel, the selftests, the VM run. Writes "pass|fail|skip
 # NAME" lines to RESULTS, each NAME after "$BASE: ".
 #
-# usage: test-base.sh RESULTS
+# test-all.sh runs the two halves apart, so that the next base is built
+# while this one's VM runs (the VM uses one core):
+#   --prepare  everything up to the VM run
+#   --vm       the VM run, when --prepare built what it needs
+#
+# usage: test-base.sh [--prepare | --vm] RESULTS
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 1 ] || die "usage: test-base.sh RESULTS"
+usage() {
+	die "usage: test-base.sh [--prepare | --vm] RESULTS"
+}
+part=all
+case ${1:-} in
+--prepare | --vm)
+	part=${1#--}
+	shift
+	;;
+-*) usage ;;
+esac
+[ $# -eq 1 ] || usage
 RESULTS=$1
 RESULT_PREFIX="$BASE: "
 mkdir -p "$LOG_DIR" "$(dirname "$RESULTS")"
 : >"$RESULTS"
 t0=$(date +%s)
+# what --prepare built for --vm: a kernel and selftests, or why not
+ready=$LOG_DIR/vm-ready
 
-src=${KDIR:-Debian $BASE_PKG}
-echo "=== Linux $BASE: ${PATCHES#"$TOP"/}/ on $src"
-check "base source" "$TOP/scripts/get-base.sh" || exit 1
-make_tree_checked || exit 1
-check "patches regenerate byte-identical" "$TOP/scripts/export.sh" --check || true
-run_merged "upstream gate" "$LOG_DIR/check/results" "$TOP/scripts/check.sh"
-kernel_ok=1
-check "test kernel build" "$TOP/scripts/build-kernel.sh" || kernel_ok=
-selftests_ok=1
-check "selftests build (-Werror)" env WERROR=1 "$TOP/scripts/build-selftests.sh" || selftests_ok=
-if [ -n "$kernel_ok" ] && [ -n "$selftests_ok" ]; then
-	run_merged "vm tests" "$LOG_DIR/vmtest/results" "$TOP/scripts/vmtest.sh"
-else
-	record fail "vm tests (not run: the kernel or the selftests did not build)"
+if [ "$part" != vm ]; then
+	rm -f "$ready"
+	echo "=== Linux $BASE: ${PATCHES#"$TOP"/}/ on ${KDIR:-Debian $BASE_PKG}"
+	check "base source" "$TOP/scripts/get-base.sh" || exit 1
+	make_tree_checked || exit 1
+	check "patches regenerate byte-identical" "$TOP/scripts/export.sh" --check || true
+	run_merged "upstream gate" "$LOG_DIR/check/results" "$TOP/scripts/check.sh"
+	why=
+	check "test kernel build" "$TOP/scripts/build-kernel.sh" || why="the kernel did not build"
+	check "selftests build (-Werror)" env WERROR=1 "$TOP/scripts/build-selftests.sh" ||
+		why="${why:+$why, }the selftests did not build"
+	echo "${why:-ready}" >"$ready"
 fi
-echo "=== Linux $BASE done in $(($(date +%s) - t0))s: $(count_results "$RESULTS")"
+if [ "$part" != prepare ]; then
+	why=$(cat "$ready" 2>/dev/null || echo "nothing was built for it")
+	if [ "$why" = ready ]; then
+		run_merged "vm tests" "$LOG_DIR/vmtest/results" "$TOP/scripts/vmtest.sh"
+	else
+		record fail "vm tests (not run: $why)"
+	fi
+fi
+echo "=== Linux $BASE ${part/all/pipeline} done in $(($(date +%s) - t0))s: $(count_results "$RESULTS")"
 ! grep -q '^fail ' "$RESULTS"

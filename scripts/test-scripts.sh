@@ -62,14 +62,27 @@ export PATH=$tmp/bin:$PATH
 for s in test-judge.sh deps.sh lint.sh test-scripts.sh; do
 	stub "$s" 'exit 0'
 done
-# the per-base part: a result line, the knobs it was given, and what
-# $STUB_BASE says (pass, fail, or sleep)
-stub test-base.sh 'env | grep -E "^(NO_SKIP|TEST_TIMEOUT|VNG_ARGS|FUSE_CLOSE_ALL_STRESS_SECONDS)=" | sort >"$WORK_DIR/knobs"
-case $STUB_BASE in
-pass) echo "pass $BASE: all" >"$1" ;;
-fail) echo "fail $BASE: something" >"$1" ;;
-sleep) echo "pass $BASE: first" >"$1"; sleep 60 ;;
-esac'
+# the per-base parts: a result line, the knobs they were given, and what
+# $STUB_BASE says (pass, fail, or sleep); each half of a part logs when
+# it starts and ends, at which priority, to $WORK_DIR/order
+part_stub='f=${!#} part=${1#--}
+[ "$part" != "$f" ] || part=all
+echo "start $BASE $part nice=$(nice)" >>"$WORK_DIR/order"
+env | grep -E "^(NO_SKIP|TEST_TIMEOUT|VNG_ARGS|FUSE_CLOSE_ALL_STRESS_SECONDS)=" | sort >"$WORK_DIR/knobs"
+case $part in
+vm) echo "pass $BASE: $part" >"$f"; sleep "${STUB_VM_SECONDS:-0}" ;;
+gate) echo "pass $BASE: $part" >"$f" ;;
+*)
+	case $STUB_BASE in
+	pass) echo "pass $BASE: all" >"$f" ;;
+	fail) echo "fail $BASE: something" >"$f" ;;
+	sleep) echo "pass $BASE: first" >"$f"; sleep 60 ;;
+	esac
+	;;
+esac
+echo "end $BASE $part" >>"$WORK_DIR/order"'
+stub test-base.sh "$part_stub"
+stub test-libfuse.sh "BASE=libfuse; $part_stub"
 expect "make test passes" 0 '^[0-9]+ passed, 0 failed$' \
 	env STUB_BASE=pass BASE=7.3 "$top/scripts/test-all.sh"
 expect "make test fails" fail '^[0-9]+ passed, 1 failed$' \
@@ -77,6 +90,25 @@ expect "make test fails" fail '^[0-9]+ passed, 1 failed$' \
 expect "make test sets its knobs itself" 0 '^FUSE_CLOSE_ALL_STRESS_SECONDS=10$' \
 	sh -c 'env STUB_BASE=pass BASE=7.3 NO_SKIP= TEST_TIMEOUT=1 VNG_ARGS=--x FUSE_CLOSE_ALL_STRESS_SECONDS=1 \
 		"$1" >/dev/null && cat "$WORK_DIR/knobs"' sh "$top/scripts/test-all.sh"
+# the order of make test's parts: the next base's preparation, at the
+# lowest priority, while the VM of the one before runs, and libfuse's gate
+# beside the last VM
+order() {
+	rm -f "$WORK_DIR/order"
+	env STUB_BASE=pass STUB_VM_SECONDS=2 "$top/scripts/test-all.sh" >/dev/null || return 1
+	cat "$WORK_DIR/order"
+	awk '{ at[$1 " " $2 " " $3] = NR } $1 == "start" { how[$2 " " $3] = $4 }
+	END {
+		ok = at["end libfuse prepare"] < at["start 7.3 prepare"] &&
+			at["end 7.3 prepare"] < at["start 7.3 vm"] &&
+			at["start 6.12 prepare"] < at["end 7.3 vm"] && how["6.12 prepare"] == "nice=19" &&
+			at["end 7.3 vm"] < at["start 6.12 vm"] && how["7.3 vm"] == "nice=0" &&
+			at["start libfuse gate"] < at["end 6.12 vm"] && how["libfuse gate"] == "nice=19" &&
+			at["end 6.12 vm"] == NR
+		print ok ? "in order" : "out of order"
+	}' "$WORK_DIR/order"
+}
+expect "make test builds beside the VM" 0 '^in order$' order
 # interrupted: SIGTERM to the process group, as a CI runner or Ctrl-C does
 interrupted() {
 	local pid rc=0
