@@ -6,8 +6,8 @@ S := scripts
 
 .PHONY: help deps base tree export kernel kernel-unpatched selftests vmtest vmtest-unpatched run check test \
 	bench mutants judge-test judge-mutants scripts-test lint clean \
-	libfuse-base libfuse-tree libfuse-export libfuse-check libfuse-build libfuse-vmtest libfuse-test \
-	libfuse-judge-test
+	libfuse-base libfuse-tree libfuse-export libfuse-check libfuse-build libfuse-unit libfuse-vmtest \
+	libfuse-test libfuse-judge-test
 
 help:
 	@echo "make run        build what is missing, boot the patched kernel, run the crash-recovery walkthrough"
@@ -28,9 +28,10 @@ help:
 	@echo "make judge-mutants  take out each check of the judge in turn: judge-test must fail"
 	@echo "make scripts-test   the exit statuses of the scripts, with stubbed steps (no VM)"
 	@echo "make libfuse-*  the libfuse series (libfuse/), see below; BASE=libfuse make tree/export also work"
-	@echo "  libfuse-tree    work tree = libfuse 3.18.3 + git am libfuse/ (in work/libfuse/libfuse)"
+	@echo "  libfuse-tree    work tree = libfuse (libfuse/base) + git am libfuse/ (in work/libfuse/libfuse)"
 	@echo "  libfuse-export  regenerate libfuse/ from its work tree's commits"
 	@echo "  libfuse-check   its gate: git am, checkpatch, codespell, gcc and clang -Werror builds of every prefix"
+	@echo "  libfuse-unit    the series' unit tests (test/cases/unit/), on the host"
 	@echo "  libfuse-vmtest  build it, boot the 7.3 test kernel, run libfuse's runner on its cases, judge"
 	@echo "  libfuse-test    all of the libfuse part of make test"
 
@@ -105,6 +106,9 @@ libfuse-check:
 
 libfuse-build:
 	$(S)/build-libfuse.sh
+
+libfuse-unit: libfuse-build
+	$(S)/libfuse-unit.sh
 
 libfuse-vmtest: libfuse-build
 	$(S)/libfuse-vmtest.sh

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The part of "make test" for the libfuse series: get the base, make the
 # work tree from libfuse/, the export round trip, the judge's self-test,
-# the build for the VM, the gate (check-libfuse.sh) and, unless
+# the build for the VM, the series' unit tests on the host, the gate (check-libfuse.sh) and, unless
 # LIBFUSE_VMTEST=0 (when guest-test.sh runs libfuse's cases in the
 # kselftests' boot), the VM run (libfuse-vmtest.sh). Writes "pass|fail
 # NAME" lines to RESULTS, each NAME after "libfuse: ".
 #
 # test-all.sh runs the two halves apart, so that the gate's builds run
 # beside a VM run (the VM uses one core):
-#   --prepare  everything up to the build for the VM
+#   --prepare  everything up to the build for the VM and the unit tests
 #   --gate     the gate, and the VM run unless LIBFUSE_VMTEST=0
 #
 # usage: test-libfuse.sh [--prepare | --gate] RESULTS
@@ -44,6 +44,9 @@ if [ "$part" != gate ]; then
 	check "judge self-test" "$TOP/scripts/test-judge-libfuse.sh" || true
 	if check "build for the VM (gcc -Dwerror=true)" "$TOP/scripts/build-libfuse.sh"; then
 		echo ready >"$built"
+		run_merged "unit tests on the host" "$LOG_DIR/unit/results" "$TOP/scripts/libfuse-unit.sh"
+	else
+		record fail "unit tests on the host (not run: libfuse did not build)"
 	fi
 fi
 if [ "$part" != prepare ]; then
