@@ -7,7 +7,7 @@ S := scripts
 .PHONY: help deps base tree export kernel kernel-unpatched selftests vmtest vmtest-unpatched run check test \
 	bench mutants judge-test judge-mutants scripts-test lint clean \
 	libfuse-base libfuse-tree libfuse-export libfuse-check libfuse-build libfuse-unit libfuse-vmtest \
-	libfuse-test libfuse-judge-test
+	libfuse-test libfuse-judge-test libfuse-mutants
 
 help:
 	@echo "make run        build what is missing, boot the patched kernel, run the crash-recovery walkthrough"
@@ -34,6 +34,7 @@ help:
 	@echo "  libfuse-unit    the series' unit tests (test/cases/unit/), on the host"
 	@echo "  libfuse-vmtest  build it, boot the 7.3 test kernel, run libfuse's runner on its cases, judge"
 	@echo "  libfuse-test    all of the libfuse part of make test"
+	@echo "  libfuse-mutants mutation testing: every mutant in mutants/libfuse/ must fail its case"
 
 deps:
 	$(S)/deps.sh
@@ -115,6 +116,9 @@ libfuse-vmtest: libfuse-build
 
 libfuse-test:
 	$(S)/test-libfuse.sh work/libfuse/logs/results
+
+libfuse-mutants:
+	$(S)/mutants-libfuse.sh
 
 libfuse-judge-test:
 	$(S)/test-judge-libfuse.sh
