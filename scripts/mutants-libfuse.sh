@@ -95,7 +95,7 @@ if [ ${#vm_cases[@]} -gt 0 ]; then
 	echo "<<< libfuse mutants: VM exited with $rc"
 	for v in "${vm_cases[@]}"; do
 		n=${v%%=*} c=${v##*=}
-		s=$(awk -v c="$c" '/^\+ *[0-9.]+s / { sub(/^\+ */, ""); if ($3 == c) print $2 }' \
+		s=$(awk -v c="$c" '/^\+ *[0-9.]+s / { sub(/^\+ */, ""); if ($2 ~ /^(PASS|FAIL|SKIP)$/ && $3 == c) print $2 }' \
 			"$out/$n/$(echo "$c" | tr / _)/runner.log" 2>/dev/null | head -n 1)
 		verdict[$n:$c]=${s:-NONE}
 	done
