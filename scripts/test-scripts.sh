@@ -102,7 +102,7 @@ order() {
 		ok = at["end libfuse prepare"] < at["start 7.3 prepare"] &&
 			at["end 7.3 prepare"] < at["start 7.3 vm"] &&
 			at["start 6.12 prepare"] < at["end 7.3 vm"] && how["6.12 prepare"] == "nice=19" &&
-			at["end 7.3 vm"] < at["start 6.12 vm"] && how["7.3 vm"] == "nice=0" &&
+			at["end 7.3 vm"] < at["start 6.12 vm"] && how["7.3 vm"] == how["libfuse prepare"] &&
 			at["start libfuse gate"] < at["end 6.12 vm"] && how["libfuse gate"] == "nice=19" &&
 			at["end 6.12 vm"] == NR
 		print ok ? "in order" : "out of order"
@@ -299,6 +299,7 @@ else name="Linux $BASE.$v from Debian linux-source-$BASE $BASE.$v-1"; fi
 git init -q && git add -A && git -c user.name=b -c user.email=b@invalid commit -q -m "$name" && git tag base'
 printf 'Subject: a series\n\nMade on @BASE@.\n\nTesting\n-------\nABI\n---\nChanges against v1\n' >"$top/cover-letter-6.12.txt"
 cp "$top/cover-letter-6.12.txt" "$top/cover-letter-libfuse.txt"
+cp "$top/cover-letter-6.12.txt" "$top/cover-letter.txt"
 # on_base B KIND CMD...: CMD with base B as STUB_BASE KIND says, in a
 # cache and work directory of their own
 on_base() {
@@ -328,23 +329,26 @@ export_to() {
 	on_base "$1" newer env PATCHES="$2" "$top/scripts/export.sh" >/dev/null
 	cat "$2/base"
 }
-for b in 6.12 libfuse; do
-	p=patches/6.12 gate=check.sh
-	[ "$b" = 6.12 ] || p=libfuse gate=check-libfuse.sh
+for b in 7.3 6.12 libfuse; do
+	case $b in
+	7.3) p=patches gate=check.sh v=7\\.3 ;;
+	6.12) p=patches/6.12 gate=check.sh v=6\\.12 ;;
+	libfuse) p=libfuse gate=check-libfuse.sh v= ;;
+	esac
 	mkdir -p "$top/$p"
 	: >"$top/$p/series"
 	w=$tmp/bv/$b-made/work
 	t=$w/linux
-	[ "$b" = 6.12 ] || t=$w/libfuse
+	[ "$b" != libfuse ] || t=$w/libfuse
 	on_base "$b" made "$top/scripts/get-base.sh"
 	on_base "$b" made "$top/scripts/mk-tree.sh" >/dev/null
 	sed -i '15s/.*/fifteen/' "$t/fs/fuse/x.c"
 	git -C "$t" commit -q -a -s -m "fuse: spell fifteen" -m "Because it reads better."
 	on_base "$b" made "$top/scripts/export.sh" >/dev/null
-	made="[^ ]+ $b\\.1"
-	[ "$b" = 6.12 ] || made="libfuse 3\\.18\\.1"
-	expect "$b: the series records its base" 0 "^(Linux 6\\.12\\.1 from Debian linux-source-6\\.12 6\\.12\\.1-1|libfuse 3\\.18\\.1)\$" cat "$top/$p/base"
-	expect "$b: the cover letter names it" 0 "^Made on (Linux 6\\.12\\.1 |libfuse 3\\.18\\.1)" cat "$top/$p/0000-cover-letter.txt"
+	made="[^ ]+ $v\\.1"
+	[ "$b" != libfuse ] || made="libfuse 3\\.18\\.1"
+	expect "$b: the series records its base" 0 "^(Linux $v\\.1 from Debian linux-source-$v $v\\.1-1|libfuse 3\\.18\\.1)\$" cat "$top/$p/base"
+	expect "$b: the cover letter names it" 0 "^Made on (Linux $v\\.1 |libfuse 3\\.18\\.1)" cat "$top/$p/0000-cover-letter.txt"
 	expect "$b: the base it was made on" 0 'is current \(byte for byte\)' pipeline "$b" made
 	# a record that the cover letter does not name
 	cp -r "$top/$p" "$tmp/bv/$b-other"
@@ -361,15 +365,15 @@ for b in 6.12 libfuse; do
 	# on the newer base, what is not the base's still counts
 	nw=$tmp/bv/$b-newer/work
 	nt=$nw/linux
-	[ "$b" = 6.12 ] || nt=$nw/libfuse
+	[ "$b" != libfuse ] || nt=$nw/libfuse
 	git -C "$nt" commit -q --amend -m "fuse: spell fifteen" -m "Because it reads better than 15."
 	expect "$b: a newer point release, a changed commit still differs" fail 'differs from the work tree \(on ' \
 		on_base "$b" newer "$top/scripts/export.sh" --check
 	# make export there records the newer base, in the cover letter too
 	cp -r "$top/$p" "$tmp/bv/$b-exported"
-	expect "$b: make export on the newer base records it" 0 "^(Linux 6\\.12\\.2 |libfuse 3\\.18\\.2)" \
+	expect "$b: make export on the newer base records it" 0 "^(Linux $v\\.2 |libfuse 3\\.18\\.2)" \
 		export_to "$b" "$tmp/bv/$b-exported"
-	expect "$b: ... and names it in the cover letter" 0 "^Made on (Linux 6\\.12\\.2 |libfuse 3\\.18\\.2)" \
+	expect "$b: ... and names it in the cover letter" 0 "^Made on (Linux $v\\.2 |libfuse 3\\.18\\.2)" \
 		cat "$tmp/bv/$b-exported/0000-cover-letter.txt"
 done
 
