@@ -23,9 +23,9 @@ function allow(cname, reason,    i) {
 	return ""
 }
 
-# result(KIND, NAME, TEXT): a result line; a SKIP fails unless the list
-# allows it
-function result(kind, cname, text,    why) {
+# result(KIND, NAME, TEXT): a result line; a SKIP (an XFAIL or XPASS
+# too, whose TEXT starts with that word) fails unless the list allows it
+function result(kind, cname, text,    why, what) {
 	if (kind == "fail") {
 		fail(cname)
 		return
@@ -35,10 +35,11 @@ function result(kind, cname, text,    why) {
 		return
 	}
 	why = allow(cname, text)
+	what = text ~ /^(XFAIL|XPASS)/ ? substr(text, 1, 5) : "SKIP"
 	if (why != "")
 		print "skip " prog ": " cname ": " text " (allowed: " why ")"
 	else
-		fail(cname ": SKIP on the " kernel " kernel, not in scripts/allowed-skips.list: " text)
+		fail(cname ": " what " on the " kernel " kernel, not in scripts/allowed-skips.list: " text)
 }
 
 # the text after "# SKIP" in LINE
@@ -108,6 +109,14 @@ line ~ /^(not )?ok [0-9]+ / {
 		kind = "skip"
 		text = skip_text(name)
 		sub(/ # [Ss][Kk][Ii][Pp].*/, "", name)
+	} else if (kind == "pass" && name ~ / # (XFAIL|XPASS)( |$)/) {
+		# an expected failure, or an unexpected pass: not a pass
+		# unless the list names it, like a SKIP (its TEXT says which)
+		kind = "skip"
+		text = name
+		sub(/.* # (XFAIL|XPASS)/, "", text)
+		text = (name ~ / # XFAIL/ ? "XFAIL" : "XPASS") text
+		sub(/ # (XFAIL|XPASS).*/, "", name)
 	} else {
 		text = ""
 		sub(/ # .*/, "", name)

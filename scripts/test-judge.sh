@@ -52,6 +52,11 @@ bad_list() {
 	echo 'patched | backing_close_all_test | close_all.stress' >allowed-skips.list
 }
 
+# xfail_list: a list of allowed SKIPs that names an XFAIL of case 3
+xfail_list() {
+	echo 'patched | backing_close_all_test | close_all.enomem_keeps_ids | XFAIL known | a reason' >allowed-skips.list
+}
+
 # NAME|KERNEL|DEFECT (shell, run in the copy)|REASON, or "pass"
 cases=(
 	"clean run|patched|:|pass"
@@ -91,6 +96,9 @@ cases=(
 	"every SKIP on the patched kernel|patched|unpatched|+close_all.stale_ids: SKIP on the patched kernel"
 	"runner SKIP on the patched kernel|patched|runner2 '$r2 # SKIP'|backing_close_all_test: -: SKIP on the patched kernel.*the runner's SKIP"
 	"program skipped before its first case|patched|echo '# 1..0 # SKIP FUSE control filesystem not mounted' >tests/fusectl_test|fusectl_test: -: SKIP on the patched kernel.*before its first case"
+	"XFAIL on the patched kernel|patched|case_n 3 's/\$/ # XFAIL known to fail/'|close_all.enomem_keeps_ids: XFAIL on the patched kernel"
+	"XPASS on the patched kernel|patched|case_n 3 's/\$/ # XPASS/'|close_all.enomem_keeps_ids: XPASS on the patched kernel"
+	"XFAIL that the list names|patched|case_n 3 's/\$/ # XFAIL known to fail/'; xfail_list|pass"
 	"unpatched kernel, its allowed SKIPs|unpatched|unpatched|pass"
 	"unpatched kernel, passthrough SKIP|unpatched|unpatched; case_n 1 's/\$/ # SKIP kernel without FUSE_DEV_IOC_BACKING_CLOSE_ALL/'|passthrough.read_write_mmap_splice: SKIP on the unpatched kernel"
 	"unpatched kernel, nothing skipped|unpatched|:|unpatched kernel: no allowed SKIP at all"
@@ -112,6 +120,10 @@ cases=(
 	"general protection fault|patched|kernel_line dmesg.log 'general protection fault, probably for non-canonical address 0xdffffc000000000a: 0000 [#1] SMP KASAN'|guest log: .*general protection fault"
 	"panic, only on the console|patched|kernel_line console.log 'Kernel panic - not syncing: Fatal exception'|guest log: .*Kernel panic"
 	"kmemleak|patched|echo 'unreferenced object 0xffff888004d68f80 (size 64):' >kmemleak.log|guest log: .*unreferenced object"
+	"kmemleak's summary only|patched|kernel_line dmesg.log 'kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)'|guest log: .*new suspected memory leaks"
+	"KASAN headline without a timestamp, only on the console|patched|echo 'BUG: KASAN: slab-use-after-free in fuse_backing_put+0x10/0x50' >>console.log|guest log: .*BUG: KASAN: slab-use-after-free"
+	"WARNING headline without a timestamp, only on the console|patched|echo 'WARNING: CPU: 1 PID: 812 at fs/fuse/backing.c:87 fuse_backing_id_alloc+0x10/0x90' >>console.log|guest log: .*WARNING: CPU: 1"
+	"a program's own WARNING: on the console|patched|echo 'WARNING: a test program says this' >>console.log|pass"
 	"hung task|patched|kernel_line dmesg.log 'INFO: task backing_close_a:812 blocked for more than 122 seconds.'|guest log: .*blocked for more than"
 	"RCU stall|patched|kernel_line dmesg.log 'rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:'|guest log: .*detected stalls"
 	"RCU self-detected stall|patched|kernel_line dmesg.log 'rcu: INFO: rcu_preempt self-detected stall on CPU'|guest log: .*self-detected stall"
