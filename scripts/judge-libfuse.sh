@@ -117,7 +117,7 @@ done
 
 {
 	cat "$dir/dmesg.log" 2>/dev/null || true
-	grep -E '^\[ *[0-9]+\.[0-9]+\]' "$dir/console.log" 2>/dev/null || true
+	console_kernel_lines "$dir/console.log"
 } | splats | sort -u >"$dir/splats.log" || true
 if [ -s "$dir/splats.log" ]; then
 	fail "libfuse guest log: $(wc -l <"$dir/splats.log") splat lines, first: $(head -n 1 "$dir/splats.log")"

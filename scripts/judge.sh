@@ -21,7 +21,8 @@
 #                  end after guest-test.sh's end line; kmemleak scanned
 #                  (kmemleak.log) and never disabled itself; any report
 #                  (lib.sh: SPLAT_PATTERNS) in dmesg.log, kmemleak.log or a
-#                  kernel line of console.log fails
+#                  kernel line of console.log (timestamped, or beginning
+#                  as a report's headline does: console_kernel_lines) fails
 #
 # --kernel says which kernel the run was on: "patched" (the series; the
 # default) or "unpatched" (a kernel without it, where some SKIPs are
@@ -199,7 +200,7 @@ grep -qF "$GUEST_END" "$dir/console.log" 2>/dev/null ||
 	fail "guest log: no kmemleak.log; kmemleak did not scan (not in the kernel, or not readable)"
 {
 	cat "$dir/dmesg.log" "$dir/kmemleak.log" 2>/dev/null || true
-	grep -E '^\[ *[0-9]+\.[0-9]+\]' "$dir/console.log" 2>/dev/null || true
+	console_kernel_lines "$dir/console.log"
 } | splats | sort -u >"$dir/splats.log" || true
 if [ -s "$dir/splats.log" ]; then
 	fail "guest log: $(wc -l <"$dir/splats.log") report lines, first: $(head -n 1 "$dir/splats.log")"

@@ -276,6 +276,7 @@ SPLAT_PATTERNS=(
 	'refcount_t: '
 	'list_(add|del) corruption'
 	'Out of memory: '
+	'new suspected memory leaks'
 )
 SPLAT_RE=$(
 	IFS='|'
@@ -285,6 +286,22 @@ SPLAT_RE=$(
 # succeeds when there is one.
 splats() {
 	grep -E "$SPLAT_RE"
+}
+
+# The start of a kernel report's headline, as it begins a line: on the
+# console a kernel line can come without its timestamp (a continuation,
+# a message printed before the clock, a line broken by other output),
+# while the console also carries what the programs print, where "BUG:"
+# or "WARNING:" may be a word of their own.
+HEADLINE_RE='^(BUG: |kernel BUG at |WARNING: CPU: |WARNING: (possible|inconsistent|suspicious) |KASAN: |UBSAN: |Oops: |general protection fault|Kernel panic - |unreferenced object 0x|INFO: task .* blocked for more than|rcu: INFO: |watchdog: BUG: |Watchdog detected hard LOCKUP|refcount_t: |list_(add|del) corruption|Out of memory: |ODEBUG: |Call Trace:)'
+
+# console_kernel_lines FILE: the lines of a VM's console that are the
+# kernel's: those with a timestamp, and those without one that begin as
+# a report does (HEADLINE_RE)
+console_kernel_lines() {
+	[ -f "$1" ] || return 0
+	grep -E '^\[ *[0-9]+\.[0-9]+\]' "$1" || true
+	grep -vE '^\[ *[0-9]+\.[0-9]+\]' "$1" | grep -E "$HEADLINE_RE" || true
 }
 
 # The last line guest-test.sh prints, on its output and into the kernel
