@@ -66,6 +66,11 @@ expect pass '' --unpatched -- "sed -i 's|^.*PASS  $new .*|$skipline|' runner.log
 expect fail "$new: PASS on a kernel without the series" --unpatched -- true
 expect fail "$new: SKIP for 'not root'" --unpatched -- "sed -i 's|^.*PASS  $new .*|${skipline%  kernel*}  not root|' runner.log"
 expect fail 'passthrough-hp: SKIP on the kernel' --unpatched -- "sed -i 's/PASS  examples\/passthrough-hp /SKIP  examples\/passthrough-hp /' runner.log"
+# a case of the series that needs no ioctl: it passes on either kernel
+abort=examples/passthrough-takeover-abort
+with_abort="echo $abort >>cases; echo $abort >>new-cases; sed -i 's/^running 3 /running 4 /' runner.log"
+expect pass '' --unpatched -- "$with_abort; echo '+ 360.000000s PASS  $abort  0.25s' >>runner.log; sed -i 's|^.*PASS  $new .*|$skipline|' runner.log"
+expect fail "$abort: SKIP on the kernel the tests are for" --unpatched -- "$with_abort; echo '+ 360.000000s SKIP  $abort  0.25s  kernel without FUSE_DEV_IOC_BACKING_CLOSE_ALL' >>runner.log; sed -i 's|^.*PASS  $new .*|$skipline|' runner.log"
 expect fail 'splat lines' -- "echo '[  401.000000] BUG: KASAN: slab-use-after-free in fuse_backing_put' >>dmesg.log"
 expect fail 'splat lines' -- "echo '[  402.000000] WARNING: CPU: 0 PID: 1 at fs/fuse/backing.c:1' >>console.log"
 expect fail 'no dmesg.log' -- rm dmesg.log
