@@ -82,9 +82,12 @@ beside_vm() {
 start_vm() {
 	vm_base=$1
 	echo ">>> $1: vm tests, in the background (log: $LOG_DIR/vm-$1.log)"
-	run_merged "$1: vm tests" "$LOG_DIR/results-$1-vm" \
-		env BASE="$1" LIBFUSE_BUILD="$2" "$TOP/scripts/test-base.sh" --vm "$LOG_DIR/results-$1-vm" \
-		>"$LOG_DIR/vm-$1.log" 2>&1 &
+	rm -f "$LOG_DIR/vm-$1.done"
+	{
+		run_merged "$1: vm tests" "$LOG_DIR/results-$1-vm" \
+			env BASE="$1" LIBFUSE_BUILD="$2" "$TOP/scripts/test-base.sh" --vm "$LOG_DIR/results-$1-vm"
+		: >"$LOG_DIR/vm-$1.done"
+	} >"$LOG_DIR/vm-$1.log" 2>&1 &
 	vm_pid=$!
 }
 # wait_vm: the background VM run's end, and its output
@@ -93,6 +96,9 @@ wait_vm() {
 	wait "$vm_pid" || true
 	vm_pid=''
 	sed 's/^/  /' "$LOG_DIR/vm-$vm_base.log"
+	# a background run that died before it merged its results
+	[ -f "$LOG_DIR/vm-$vm_base.done" ] ||
+		record fail "$vm_base: vm tests: the background run ended before it recorded its results"
 }
 for b in $bases; do
 	if [ "$b" = libfuse ]; then
