@@ -5,7 +5,7 @@
 S := scripts
 
 .PHONY: help deps base tree export kernel kernel-unpatched selftests vmtest vmtest-unpatched run check test \
-	bench mutants judge-test judge-mutants scripts-test lint clean \
+	bench bench-takeover mutants judge-test judge-mutants scripts-test lint clean \
 	libfuse-base libfuse-tree libfuse-export libfuse-check libfuse-build libfuse-unit libfuse-vmtest \
 	libfuse-test libfuse-judge-test libfuse-mutants
 
@@ -22,7 +22,8 @@ help:
 	@echo "make kernel-unpatched  the test kernel without the series (the base alone)"
 	@echo "make vmtest-unpatched  the fuse kselftests on that kernel, judged for it"
 	@echo "make check      the upstream gate: git am, checkpatch, builds, sparse, docs"
-	@echo "make bench      the benchmarks (not part of make test)"
+	@echo "make bench      the benchmarks (not part of make test): CLOSE_ALL, then the takeover"
+	@echo "make bench-takeover  only the takeover of the libfuse example: outage against N, floors, reads, upgrade"
 	@echo "make mutants    mutation testing: every mutant in mutants/ must fail the selftests"
 	@echo "make judge-test the judge's own test (canned runs, no VM)"
 	@echo "make judge-mutants  take out each check of the judge in turn: judge-test must fail"
@@ -75,8 +76,12 @@ lint:
 test:
 	$(S)/test-all.sh
 
+# both run even if the first misses a target; make fails if either does
 bench:
-	$(S)/bench.sh
+	$(S)/bench.sh; a=$$?; $(S)/bench-takeover.sh && exit $$a
+
+bench-takeover:
+	$(S)/bench-takeover.sh
 
 mutants:
 	$(S)/mutants.sh

@@ -4,7 +4,9 @@
 # the gate. An existing build directory is reconfigured and rebuilt
 # incrementally.
 #
-# usage: build-libfuse.sh [--cc gcc|clang] [SRC [BUILDDIR]]
+# usage: build-libfuse.sh [--cc gcc|clang] [--release] [SRC [BUILDDIR]]
+#   --release an optimized build, -O2 with asserts (make bench), not
+#             libfuse's default debug build
 #   SRC       libfuse source tree (default: the work tree, $TREE)
 #   BUILDDIR  meson build directory (default: $LIBFUSE_VM_BUILD, lib.sh)
 set -euo pipefail
@@ -12,13 +14,18 @@ export BASE=libfuse
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	die "usage: build-libfuse.sh [--cc gcc|clang] [SRC [BUILDDIR]]"
+	die "usage: build-libfuse.sh [--cc gcc|clang] [--release] [SRC [BUILDDIR]]"
 }
 cc=gcc
 if [ "${1:-}" = --cc ]; then
 	[ $# -ge 2 ] || usage
 	cc=$2
 	shift 2
+fi
+opts=(-Dwerror=true)
+if [ "${1:-}" = --release ]; then
+	opts+=(-Dbuildtype=debugoptimized)
+	shift
 fi
 case $cc in
 gcc) cxx=g++ ;;
@@ -36,12 +43,12 @@ for t in meson ninja "$cc" "$cxx"; do
 done
 
 if [ -f "$bdir/build.ninja" ] && [ "$(cat "$bdir/.cc" 2>/dev/null)" = "$cc" ]; then
-	meson setup --reconfigure -Dwerror=true "$bdir" "$src" >"$bdir/setup.log" 2>&1 ||
+	meson setup --reconfigure "${opts[@]}" "$bdir" "$src" >"$bdir/setup.log" 2>&1 ||
 		{ cat "$bdir/setup.log" >&2; die "meson setup --reconfigure failed in $bdir"; }
 else
 	rm -rf "$bdir"
 	mkdir -p "$bdir"
-	CC=$cc CXX=$cxx meson setup -Dwerror=true "$bdir" "$src" >"$bdir/setup.log" 2>&1 ||
+	CC=$cc CXX=$cxx meson setup "${opts[@]}" "$bdir" "$src" >"$bdir/setup.log" 2>&1 ||
 		{ cat "$bdir/setup.log" >&2; die "meson setup failed in $bdir"; }
 	echo "$cc" >"$bdir/.cc"
 fi

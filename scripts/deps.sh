@@ -5,17 +5,24 @@
 # reads a timed-out case's kernel stack with sudo), and virtme-ng,
 # which bookworm lacks, as a single package from sid (its dependencies
 # come from bookworm). Installs only what is missing; needs root for that.
+# --bench adds what only make bench needs (gnuplot, for the takeover plot).
 #
-# usage: deps.sh
+# usage: deps.sh [--bench]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 0 ] || die "usage: deps.sh"
+bench=0
+case "$*" in
+'') ;;
+--bench) bench=1 ;;
+*) die "usage: deps.sh [--bench]" ;;
+esac
 
 pkgs=(gcc make flex bison bc libelf-dev libssl-dev cpio kmod xz-utils rsync
 	ccache shellcheck git perl python3 python3-ply python3-git python3-docutils pkgconf
 	qemu-system-x86 udev busybox-static libfuse-dev libfuse3-dev libcap-dev
 	clang lld llvm meson ninja-build g++ libudev-dev gdb codespell sudo)
+[ "$bench" = 0 ] || pkgs+=(gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -377,5 +377,39 @@ for b in 7.3 6.12 libfuse; do
 		cat "$tmp/bv/$b-exported/0000-cover-letter.txt"
 done
 
+# bench-takeover-table.sh on canned guest results (tests/bench-takeover/,
+# a real run's): the table of whole results, and each way results can be
+# wrong or a target missed; gnuplot is a stand-in
+bin gnuplot 'cat >/dev/null'
+canned=$TOP/tests/bench-takeover/results.out
+bt=$tmp/bt
+mkdir -p "$bt"
+# table NAME SED: the table of the canned results edited by SED
+table() {
+	sed -E "$2" "$canned" >"$bt/$1.out"
+	"$top/scripts/bench-takeover-table.sh" "$bt/$1.out" "$bt"
+}
+expect "bench-takeover: whole results" 0 '^every target is met$' table whole ''
+expect "bench-takeover: a close-all that did not close the N ids" fail \
+	'libfuse at N=1000: close-all closed 999 ids, not 1000' \
+	table closed '/server=libfuse n=1000 rep=2 /s/closed=1000/closed=999/'
+expect "bench-takeover: floor (b) registered fewer" fail 'floor_b at N=100: registered 99 ids' \
+	table registered '/server=floor_b n=100 rep=0 /s/registered=100$/registered=99/'
+expect "bench-takeover: a kind missing at one N" fail "4 of 5 runs of 'upgrade' at N=1000" \
+	table missing '/^result upgrade n=1000 rep=3 /d'
+expect "bench-takeover: a step not logged" fail 'libfuse at N=100: no resend_ns' \
+	table step '/server=libfuse n=100 rep=1 /s/resend_ns=[0-9]+/resend_ns=-1/'
+expect "bench-takeover: a failed request in the upgrade" fail 'upgrade at N=10000: 3 requests failed' \
+	table errors '/^result upgrade n=10000 rep=0 /s/errors=0/errors=3/'
+expect "bench-takeover: the old ids not closed at the upgrade" fail 'closed 0 ids of the old server' \
+	table handover '/^result upgrade n=100 rep=0 /s/closed=100$/closed=0/'
+expect "bench-takeover: crash slower than 2x floor (a)" fail '^NOT met: crash at N=10000 <= 2x floor' \
+	table slow '/server=libfuse n=10000 /s/open_ns=[0-9]+/open_ns=900000000/'
+expect "bench-takeover: reads slower in the outage" fail '^NOT met: reads at N=100 >= 0.95x' \
+	table reads '/^result reads n=100 /s/outage_per_ms=[0-9.]+/outage_per_ms=1.0/'
+expect "bench-takeover: an upgrade that waits" fail '^NOT met: upgrade at N=1000: longest wait' \
+	table wait '/^result upgrade n=1000 /s/max_wait_ns=[0-9]+/max_wait_ns=900000000/'
+expect "bench-takeover: no results" fail 'no results in' table none '/^result/d'
+
 say "$((total - failed)) of $total cases as expected"
 [ "$failed" -eq 0 ]
