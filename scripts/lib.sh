@@ -307,6 +307,11 @@ console_kernel_lines() {
 	grep -vE '^\[ *[0-9]+\.[0-9]+\]' "$1" | grep -E "$HEADLINE_RE" || true
 }
 
+# The one line of expected-cases/PROGRAM (expected-cases.sh) for a
+# program that is not a kselftest_harness program: it has no -l to list
+# its cases, and the judge takes them from the plan of its run.
+EXPECTED_NO_LIST="# no case list: not a kselftest_harness program (no -l); the judge trusts the plan of its run"
+
 # The last line guest-test.sh prints, on its output and into the kernel
 # log: the judge wants it in both, or the log is not whole.
 GUEST_END="guest-test.sh: end of the run"

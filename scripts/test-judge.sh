@@ -8,6 +8,16 @@
 # of lib.sh's SPLAT_PATTERNS, has a case that only it catches
 # (scripts/judge-mutants.sh removes each in turn to show it).
 #
+# First, the record the judge holds each program's run to
+# (expected-cases.sh, expected-cases/PROGRAM): in a collection of stand-ins
+# that print what "PROGRAM -l" printed for a real build
+# (tests/expected-cases/PROGRAM.l), the cases recorded must be the names
+# that the program's run gave its cases (PROGRAM.cases: for
+# backing_close_all_test the 26 "ok" lines of a VM run, for synth_test,
+# whose columns overflow, one on the host); a program that is no harness
+# program is recorded as such and never started; a list that cannot be
+# read, or a -l that fails, fails the recording.
+#
 # usage: test-judge.sh [--first-failure]   (stop at the first case that
 #        is not judged as expected: judge-mutants.sh wants only that)
 set -euo pipefail
@@ -56,6 +66,70 @@ bad_list() {
 xfail_list() {
 	echo 'patched | backing_close_all_test | close_all.enomem_keeps_ids | XFAIL known | a reason' >allowed-skips.list
 }
+
+failed=0 total=0
+# rec_ok NAME CMD...: a case of the recording, which CMD decides
+rec_ok() {
+	local name=$1
+	shift
+	total=$((total + 1))
+	if "$@" >"$tmp/rec.out" 2>&1; then
+		echo "ok - recording: $name"
+	else
+		echo "not ok - recording: $name"
+		sed 's/^/    /' "$tmp/rec.out"
+		failed=$((failed + 1))
+	fi
+}
+# stand_in FILE BODY: a program of a collection, a shell script; a harness
+# program when BODY carries the harness's usage text
+stand_in() {
+	printf '#!/bin/sh\n%s\n' "$2" >"$1"
+	chmod +x "$1"
+}
+harness_text='# the harness: "-l       list all tests"'
+kst=$tmp/kst
+mkdir -p "$kst/c"
+: >"$kst/kselftest-list.txt"
+for l in "$TOP"/tests/expected-cases/*.l; do
+	p=$(basename "$l" .l)
+	stand_in "$kst/c/$p" "$harness_text
+cat '$l' >&2
+exit 4"
+	echo "c:$p" >>"$kst/kselftest-list.txt"
+done
+stand_in "$kst/c/plain_test" "touch '$kst/started'"
+echo c:plain_test >>"$kst/kselftest-list.txt"
+"$TOP/scripts/expected-cases.sh" "$kst" >"$tmp/rec.log" 2>&1 ||
+	die "expected-cases.sh fails on the stand-ins: $(cat "$tmp/rec.log")"
+# recorded PROG: the cases recorded for PROG are those of PROG.cases
+recorded() {
+	grep -v '^#' "$kst/expected-cases/$1" | diff - "$TOP/tests/expected-cases/$1.cases"
+}
+for l in "$TOP"/tests/expected-cases/*.l; do
+	p=$(basename "$l" .l)
+	rec_ok "the cases of $p, as its run names them" recorded "$p"
+done
+rec_ok "a program that is no harness program" grep -qxF -- "$EXPECTED_NO_LIST" "$kst/expected-cases/plain_test"
+rec_ok "... is never started" test ! -e "$kst/started"
+# fails LIST_OUTPUT STATUS REASON: a harness program whose -l prints
+# LIST_OUTPUT and exits with STATUS fails the recording, saying REASON
+# (an extended regex)
+fails() {
+	rm -rf "$tmp/bad"
+	mkdir -p "$tmp/bad/c"
+	echo c:bad_test >"$tmp/bad/kselftest-list.txt"
+	stand_in "$tmp/bad/c/bad_test" "$harness_text
+printf '$1' >&2
+exit $2"
+	! "$TOP/scripts/expected-cases.sh" "$tmp/bad" >"$tmp/bad.out" 2>&1 || return 1
+	grep -E -- "$3" "$tmp/bad.out"
+}
+hdr='# FIXTURE            VARIANT                   TEST\n'
+rec_ok "a -l that fails" fails "${hdr}f                                              t\n" 1 'bad_test -l exited with 1'
+rec_ok "a -l that lists nothing readable" fails 'Usage: bad_test [-h]\n' 4 'not the header of a kselftest_harness list'
+rec_ok "a -l with a name that is none" fails "${hdr}f                                              t(1)\n" 4 '"t\(1\)" is not a name'
+[ -z "$first" ] || [ "$failed" -eq 0 ] || die "the recording of the expected cases is not as expected"
 
 # NAME|KERNEL|DEFECT (shell, run in the copy)|REASON, or "pass"
 cases=(
@@ -143,7 +217,6 @@ cases=(
 	"suspicious RCU usage (WARNING:)|patched|kernel_line dmesg.log 'WARNING: suspicious RCU usage'|guest log: .*suspicious RCU usage"
 )
 
-failed=0
 # judge NAME KERNEL REASON: run the judge on the copy, compare
 judge() {
 	local name=$1 kernel=$2 want=$3 out=$tmp/out got n any='' allowed=$TOP/scripts/allowed-skips.list
@@ -181,8 +254,9 @@ for c in "${cases[@]}"; do
 	rm -rf "$tmp/run"
 	cp -r "$clean" "$tmp/run"
 	(cd "$tmp/run" && eval "$defect") || die "case '$name': the defect does not apply"
+	total=$((total + 1))
 	judge "$name" "$kernel" "$reason"
 	[ -z "$first" ] || [ "$failed" -eq 0 ] || break
 done
-say "$((${#cases[@]} - failed)) of ${#cases[@]} cases judged as expected"
+say "$((total - failed)) of $total cases judged as expected"
 [ "$failed" -eq 0 ]
