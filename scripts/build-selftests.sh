@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Install the work tree's uapi headers and build and install the fuse
 # kselftests against them, into $WORK_DIR/kselftest (run_kselftest.sh and
-# the filesystems/fuse collection). Compiler warnings are shown, and with
-# WERROR=1 they fail the build. LLVM=1 builds with clang instead of gcc.
+# the filesystems/fuse collection), and record there, on the host, the
+# test cases each program has (expected-cases.sh: "PROGRAM -l", into
+# expected-cases/), which the judge holds the VM run to. Compiler warnings
+# are shown, and with WERROR=1 they fail the build. LLVM=1 builds with
+# clang instead of gcc.
 #
 # usage: build-selftests.sh
 set -euo pipefail
@@ -25,4 +28,5 @@ say "building tools/testing/selftests/filesystems/fuse"
 make -C "$TREE/tools/testing/selftests" TARGETS=filesystems/fuse \
 	O="$out" KHDR_INCLUDES="-isystem $hdr/include" INSTALL_PATH="$inst" \
 	"${extra[@]}" install
+"$TOP/scripts/expected-cases.sh" "$inst"
 say "installed in $inst"

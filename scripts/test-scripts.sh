@@ -11,8 +11,9 @@
 #                sparse missing; kernel-doc and docutils that cannot run
 #   run.sh       the walkthrough's exit status
 #   vmtest.sh    the console keeps every byte of both of qemu's streams
-#                (written to one file they overwrite each other), and the
-#                VM's exit status
+#                (written to one file they overwrite each other), the
+#                VM's exit status, and no boot without the collection's
+#                expected cases
 #
 # usage: test-scripts.sh
 # shellcheck disable=SC2016 # the stand-ins' code, expanded when they run
@@ -236,7 +237,7 @@ expect "make run, a step fails" fail 'the walkthrough, exit 1' env TREE="$rtree"
 # its standard output or error (its own offset in a file), 500 lines each,
 # interleaved.
 bd=$tmp/vbuild
-mkdir -p "$bd/arch/x86/boot" "$bd/include/config" "$WORK_DIR/kselftest"
+mkdir -p "$bd/arch/x86/boot" "$bd/include/config" "$WORK_DIR/kselftest/expected-cases"
 : >"$bd/arch/x86/boot/bzImage"
 echo 7.3.0 >"$bd/include/config/kernel.release"
 printf '#!/bin/sh\n' >"$WORK_DIR/kselftest/run_kselftest.sh"
@@ -262,6 +263,16 @@ into_file() {
 expect "vmtest: a console file loses bytes (the old way)" 0 '^console lines: ([0-9]|[0-9][0-9]|[0-9][0-9][0-9])$' into_file
 expect "vmtest: the console keeps every byte" 0 '^console lines: 1000$' console
 expect "vmtest: the VM's exit status" 0 '^vm-exit 3$' env STUB_VM=3 bash -c "$(declare -f console); $(declare -p bd top WORK_DIR); console"
+# a collection built before the cases of its programs were recorded: no
+# boot, whose run the judge could not hold to them
+no_expected() {
+	local rc=0
+	mv "$WORK_DIR/kselftest/expected-cases" "$tmp/expected-cases"
+	BUILD_DIR=$bd "$top/scripts/vmtest.sh" || rc=$?
+	mv "$tmp/expected-cases" "$WORK_DIR/kselftest/"
+	return "$rc"
+}
+expect "vmtest: a collection without its expected cases" fail "no .*/expected-cases .*run 'make selftests' again" no_expected
 
 # --- the base under test and the base the series was made on
 # (test-base.sh, test-libfuse.sh, export.sh, the cover checks): a series

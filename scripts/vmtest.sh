@@ -51,11 +51,16 @@ if [ ! -f "$kernel" ]; then
 	die "no test kernel at $kernel; run 'make kernel' first"
 fi
 [ -x "$kst/run_kselftest.sh" ] || die "no kselftests in $kst; run 'make selftests' first"
+[ -d "$kst/expected-cases" ] ||
+	die "no $kst/expected-cases (the cases of each program, which the judge needs); run 'make selftests' again"
 command -v vng >/dev/null || die "vng is not installed; run 'make deps' first"
 
 # What the guest is asked, for it (guest-test.sh exports these) and for
 # the judge (which compares what the tests say they did).
 echo "FUSE_CLOSE_ALL_STRESS_SECONDS=$stress" >"$out/settings"
+# the cases each program has, recorded on the host when it was built: the
+# judge holds each program's run to them, not to the plan the run prints
+cp -r "$kst/expected-cases" "$out/"
 # libfuse's cases in the same boot (make test sets LIBFUSE_BUILD)
 if [ -n "${LIBFUSE_BUILD:-}" ]; then
 	[ -f "$LIBFUSE_BUILD/meson-info/meson-info.json" ] ||
