@@ -7,7 +7,15 @@
 # or empty when the runner has none), nrunner (how many lines the runner has for
 # it), allowed (the allowed-skips list), kernel (patched or unpatched),
 # stress_prog (the program that prints "stress_seconds: N"), stress_want
-# (the N that was asked).
+# (the N that was asked), expected (the file of the cases the program has,
+# DIR/expected-cases/PROG, recorded on the host by expected-cases.sh),
+# nolist (lib.sh's EXPECTED_NO_LIST, that file's line for a program that
+# cannot list its cases).
+#
+# The cases a program has come from that file, not from its run: its plan
+# must be their number, each of them must have a result and no other case
+# may. For a program that cannot list its cases (not a kselftest_harness
+# program) the run's own plan is what it has, and a "note" line says so.
 
 function fail(why) {
 	print "fail " prog ": " why
@@ -62,6 +70,25 @@ BEGIN {
 	}
 	close(allowed)
 	runner = ENVIRON["runner"]
+
+	# the cases the program has: one name a line, "#" lines are comments
+	explist = "expected-cases/" prog
+	while ((getline l < expected) > 0) {
+		nexpl++
+		if (l == nolist)
+			unlisted = 1
+		else if (l !~ /^#/ && l !~ /^[[:space:]]*$/ && !(l in has)) {
+			has[l] = 1
+			expname[++nexp] = l
+		}
+	}
+	close(expected)
+	if (!nexpl)
+		fail("no list of the cases it has (" explist " is missing or empty); a run of fewer cases than it has would look whole")
+	else if (unlisted && nexp)
+		fail(explist " says it has no list of its cases, and lists " nexp)
+	# known: the cases it has are known, and its run is held to them
+	known = nexpl && !unlisted
 
 	if (nrunner == 0)
 		fail("no result line from the runner")
@@ -160,10 +187,24 @@ END {
 		if (seen[k] > 1)
 			fail("test case " k " (" cname[k] ") has " seen[k] " results")
 		good++
+		got[cname[k]] = 1
+		if (known && !(cname[k] in has)) {
+			fail("test case " k " (" cname[k] ") is not one of the " nexp " cases it has (" explist ")")
+			continue
+		}
 		result(ckind[k], cname[k], ctext[k])
 	}
-	if (good < plan)
+	# a program that skipped as a whole ran none of its cases: its SKIP
+	# is judged above
+	if (known && !planskip) {
+		if (plan != nexp)
+			fail("its plan is 1.." plan ", but it has " nexp " test cases (" explist ")")
+		missing()
+	} else if (good < plan) {
 		fail(good " of " plan " planned test cases have a result; the run was cut short")
+	}
+	if (unlisted && !nexp)
+		print "note " prog ": not a kselftest_harness program (" explist "): judged on the plan of its run, 1.." plan
 	if (runner ~ /^not ok/ && runner !~ /# TIMEOUT/ && !failed_case())
 		fail("the runner says it failed, no test case did (a crash?)")
 	if (prog == stress_prog && stress_want != "") {
@@ -174,6 +215,19 @@ END {
 		else if (nstress == 0 && stress_case != "skip")
 			fail("no \"# stress_seconds: N\" line: the stress test did not run, or cannot say what it was asked")
 	}
+}
+
+# missing: one failure for the cases it has that have no result
+function missing(    i, n, names) {
+	for (i = 1; i <= nexp; i++)
+		if (!(expname[i] in got)) {
+			if (++n <= 3)
+				names = names (n > 1 ? ", " : "") expname[i]
+		}
+	if (n > 3)
+		names = names " and " n - 3 " more"
+	if (n)
+		fail("no result for " n " of the " nexp " test cases it has (cut short, or not run): " names)
 }
 
 function failed_case(    i) {

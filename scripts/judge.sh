@@ -11,10 +11,19 @@
 #                  it): the programs that had to run
 #   DIR/tap.log    the runner's TAP: one plan, as many programs as the list
 #                  names, one result line for each, numbered once each
+#   DIR/expected-cases/P
+#                  the cases program P has, recorded on the host from
+#                  "P -l" when the collection was built (expected-cases.sh;
+#                  vmtest.sh copies them here): missing is a failure; a
+#                  program that cannot list its cases (not a
+#                  kselftest_harness program) says so there, and is judged
+#                  on the plan of its run, with a note
 #   DIR/tests/P    program P's own log (judge-program.awk): one plan 1..N,
-#                  each case 1..N exactly once with a result; a log that is
-#                  missing, empty, cut or without a plan is a failure; a
-#                  SKIP fails unless scripts/allowed-skips.list names it;
+#                  N the number of cases P has, each case 1..N exactly
+#                  once with a result, each case P has among them and no
+#                  other; a log that is missing, empty, cut or without a
+#                  plan is a failure; a SKIP fails unless
+#                  scripts/allowed-skips.list names it;
 #                  backing_close_all_test says "# stress_seconds: N" with
 #                  the N that was asked
 #   kernel log     dmesg.log and console.log start with the boot banner and
@@ -28,8 +37,8 @@
 # default) or "unpatched" (a kernel without it, where some SKIPs are
 # allowed, and a run where nothing skipped was on the wrong kernel).
 #
-# Writes DIR/results (one "pass|fail|skip NAME" line each), prints the
-# failures and skips and "vmtest: N passed, N failed, N skipped"; exits 1
+# Writes DIR/results (one "pass|fail|skip|note NAME" line each), prints the
+# failures, skips and notes and "vmtest: N passed, N failed, N skipped"; exits 1
 # when anything failed.
 #
 # usage: judge.sh [--kernel patched|unpatched] DIR
@@ -150,6 +159,7 @@ judge_programs() {
 		runner=$(head -n 1 <<<"$lines") awk -v prog="$prog" -v nrunner="$(grep -c . <<<"$lines" || true)" \
 			-v allowed="$allowed" -v kernel="$kernel" \
 			-v stress_prog=backing_close_all_test -v stress_want="$stress_want" \
+			-v expected="$dir/expected-cases/$prog" -v nolist="$EXPECTED_NO_LIST" \
 			-f "$TOP/scripts/judge-program.awk" "$log"
 	done < <(programs)
 }
@@ -209,6 +219,6 @@ else
 	echo "pass guest log: no kernel report" >>"$res"
 fi
 
-grep -E '^(fail|skip) ' "$res" | sed 's/^/  /' || true
+grep -E '^(fail|skip|note) ' "$res" | sed 's/^/  /' || true
 echo "vmtest: $(count_results "$res")"
 ! grep -q '^fail ' "$res"

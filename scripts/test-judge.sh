@@ -52,6 +52,14 @@ runner2() {
 case_n() {
 	sed -i "/^# ok $1 /$2" $bca
 }
+# no_list PROG: PROG cannot list its cases (not a harness program)
+no_list() {
+	echo "$EXPECTED_NO_LIST" >"expected-cases/$1"
+}
+# plan N: the plan of backing_close_all_test's own log becomes 1..N
+plan() {
+	sed -i "s/^# 1\\.\\.4\$/# 1..$1/" $bca
+}
 # unpatched: backing_close_all_test as on a kernel without the series
 unpatched() {
 	sed -i -E '/^# ok [234] /s/$/ # SKIP kernel without FUSE_DEV_IOC_BACKING_CLOSE_ALL/; /stress_seconds/d' $bca
@@ -154,7 +162,20 @@ cases=(
 	"runner line twice|patched|sed -i '\\,^$r2\$,p' tap.log|+backing_close_all_test: 2 result lines from the runner"
 	"not ok in the program's own log|patched|case_n 2 's/^# ok/# not ok/'|backing_close_all_test: close_all.stale_ids\$"
 	"not ok, no runner line|patched|case_n 2 's/^# ok/# not ok/'; sed -i '\\,^$r2\$,d' tap.log|+backing_close_all_test: close_all.stale_ids\$"
-	"fewer test cases than planned|patched|case_n 3 d|backing_close_all_test: 3 of 4 planned test cases"
+	"fewer test cases than planned: a case it has missing|patched|case_n 3 d|backing_close_all_test: no result for 1 of the 4 test cases it has .*: close_all.enomem_keeps_ids\$"
+	"a case missing, the plan and numbers to match|patched|case_n 3 d; plan 3; sed -i 's/^# ok 4 /# ok 3 /' $bca|+backing_close_all_test: its plan is 1..3, but it has 4 test cases"
+	"a run that plans 2 of its 4 cases, both ok|patched|plan 2; sed -i '/^# ok [34] /d' $bca|+backing_close_all_test: its plan is 1..2, but it has 4 test cases"
+	"... and the two it did not run|patched|plan 2; sed -i '/^# ok [34] /d' $bca|+backing_close_all_test: no result for 2 of the 4 test cases it has .*: close_all.enomem_keeps_ids, close_all.stress\$"
+	"a run of 4 of its real 26 cases, all ok|patched|cp \"\$TOP/tests/expected-cases/backing_close_all_test.cases\" expected-cases/backing_close_all_test|+backing_close_all_test: its plan is 1..4, but it has 26 test cases"
+	"a plan that is not its number of cases|patched|plan 5|backing_close_all_test: its plan is 1..5, but it has 4 test cases"
+	"a case it does not have|patched|plan 5; echo '# ok 5 close_all.new_case' >>$bca|+backing_close_all_test: test case 5 \\(close_all.new_case\\) is not one of the 4 cases it has"
+	"a case renamed|patched|case_n 3 's/enomem_keeps_ids/enomem_renamed/'|+backing_close_all_test: test case 3 \\(close_all.enomem_renamed\\) is not one of the 4 cases it has"
+	"no list of a program's cases|patched|rm expected-cases/fusectl_test|fusectl_test: no list of the cases it has"
+	"an empty list of a program's cases|patched|: >expected-cases/fusectl_test|fusectl_test: no list of the cases it has"
+	"no lists at all|patched|rm -r expected-cases|+backing_close_all_test: no list of the cases it has"
+	"a program that cannot list its cases|patched|no_list fusectl_test|pass"
+	"a program that cannot list its cases, cut short|patched|no_list backing_close_all_test; case_n 3 d|backing_close_all_test: 3 of 4 planned test cases have a result; the run was cut short"
+	"a list that says it is none|patched|no_list fusectl_test; echo fusectl.abort >>expected-cases/fusectl_test|fusectl_test: expected-cases/fusectl_test says it has no list of its cases, and lists 1"
 	"a case twice|patched|case_n 2 p|backing_close_all_test: test case 2 \\(close_all.stale_ids\\) has 2 results"
 	"a case twice, another missing|patched|case_n 2 p; case_n 3 d|+test case 2 \\(close_all.stale_ids\\) has 2 results"
 	"a case outside the plan|patched|echo '# ok 5 close_all.extra' >>$bca|test case 5 \\(close_all.extra\\) is outside its plan 1..4"
