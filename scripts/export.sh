@@ -13,8 +13,10 @@
 #            newer point release) but for what the base decides alone:
 #            blob ids, hunk positions and the base's name
 #   --as     for the person who sends the series: the same patches in DIR
-#            (not patches/), with NAME as their author and NAME's
-#            Signed-off-by (DCO) in place of the project's
+#            (not patches/), with NAME in the project's place: the author
+#            of the project's own patches, and NAME's Signed-off-by (DCO)
+#            and "[NAME: ...]" notes where the project's are; a patch
+#            whose author is not the project keeps its author
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -51,15 +53,20 @@ tmp=$(mktemp -d "$TOP/.patches.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 src=$TREE
 if [ -n "$sender" ]; then
-	# the commits again, in a worktree of their own, authored and signed
-	# off by the sender instead of the project
+	# the commits again, in a worktree of their own, with the sender in
+	# the project's place (sign-as.sh): the author of the project's own
+	# patches, the Signed-off-by and "[NAME: ...]" note after those of a
+	# patch whose author the series keeps
 	src=$tmp/sender-tree
-	trap 'git -C "$TREE" worktree remove --force "$src" 2>/dev/null; rm -rf "$tmp"' EXIT
+	trap 'git -C "$TREE" worktree remove --force "$src" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 	git -C "$TREE" worktree add -q -B sender "$src" HEAD
 	name=${sender% <*} email=$(ident_email "$sender")
-	GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
-		GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
-		git -C "$src" rebase -q --exec "git log -1 --format=%B | grep -vxF 'Signed-off-by: $SERIES_IDENT' | git commit -q --amend --reset-author -s -F -" "$rev"
+	q=$(printf '%q ' "$TOP/scripts/sign-as.sh" "$sender")
+	GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
+		git -C "$src" rebase -q --exec "$q" "$rev" >/dev/null
+	# and the cover letter from the sender
+	export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
+		GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
 fi
 
 desc=$(cat "$COVER")

@@ -14,6 +14,9 @@
 #                (written to one file they overwrite each other), the
 #                VM's exit status, and no boot without the collection's
 #                expected cases
+#   export.sh    --as: the sender in the project's place, another
+#                author kept
+#   bench-takeover-table.sh  whole results, and each way they are not
 #
 # usage: test-scripts.sh
 # shellcheck disable=SC2016 # the stand-ins' code, expanded when they run
@@ -387,6 +390,39 @@ for b in 7.3 6.12 libfuse; do
 	expect "$b: ... and names it in the cover letter" 0 "^Made on (Linux $v\\.2 |libfuse 3\\.18\\.2)" \
 		cat "$tmp/bv/$b-exported/0000-cover-letter.txt"
 done
+
+# --- export.sh --as: the sender takes the project's place (author of its
+# patches, Signed-off-by, "[NAME: ...]" note); a patch with another author
+# keeps it, with that author's Signed-off-by
+aw=$tmp/bv/7.3-made/work/linux
+sed -i '16s/.*/sixteen/' "$aw/fs/fuse/x.c"
+git -C "$aw" -c user.name=Other -c user.email=other@invalid commit -q -a -m "fuse: spell sixteen" \
+	-m "Signed-off-by: Other <other@invalid>
+[${SERIES_IDENT% <*}: reworded]
+Signed-off-by: $SERIES_IDENT"
+expect "export --as: makes the series" 0 'the series as Jane Doe <jane@invalid> is in' \
+	on_base 7.3 made "$top/scripts/export.sh" --as "Jane Doe <jane@invalid>" "$tmp/as"
+sign_offs() {
+	grep -E '^(Signed-off-by: |\[)' "$1" | paste -s -d ,
+}
+nothing_of_the_project() {
+	if grep -F "${SERIES_IDENT% <*}" "$tmp/as"/*; then
+		return 1
+	fi
+	echo "none"
+}
+expect "export --as: the project's patch is the sender's" 0 '^From: Jane Doe <jane@invalid>$' \
+	cat "$tmp/as/0001-fuse-spell-fifteen.patch"
+expect "export --as: ... signed off by the sender" 0 '^Signed-off-by: Jane Doe <jane@invalid>$' \
+	sign_offs "$tmp/as/0001-fuse-spell-fifteen.patch"
+expect "export --as: a patch with another author keeps it" 0 '^From: Other <other@invalid>$' \
+	cat "$tmp/as/0002-fuse-spell-sixteen.patch"
+expect "export --as: ... and its sign-off, then the sender's note and sign-off" 0 \
+	'^Signed-off-by: Other <other@invalid>,\[Jane Doe: reworded\],Signed-off-by: Jane Doe <jane@invalid>$' \
+	sign_offs "$tmp/as/0002-fuse-spell-sixteen.patch"
+expect "export --as: the cover letter is from the sender" 0 '^From: Jane Doe <jane@invalid>$' \
+	cat "$tmp/as/0000-cover-letter.txt"
+expect "export --as: nothing of the project's identity is left" 0 '^none$' nothing_of_the_project
 
 # bench-takeover-table.sh on canned guest results (tests/bench-takeover/,
 # a real run's): the table of whole results, and each way results can be
