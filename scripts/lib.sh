@@ -23,8 +23,9 @@ case $BASE in
 	# Debian publishes 7.3 in trixie-backports only
 	base_suite=trixie-backports
 	base_sub=
-	# v4 of Chunsheng Luo's series, which this one continues (cover letter)
-	series_prefix="PATCH v4"
+	# v5: Chunsheng Luo's RFC, v2 and v3, then v4 of this rework (cover
+	# letter); patches 1 to 3 keep him as their author
+	series_prefix="PATCH v5"
 	# Cc'd on the cover letter beside what get_maintainer.pl names: the
 	# list where the design was discussed, the list for new uapi, the
 	# reviewers active on backing ids, and the author of v1 to v3
@@ -36,7 +37,7 @@ case $BASE in
 	# bookworm-security carries 6.12: one of the machine's own suites
 	base_suite=
 	base_sub=/6.12
-	series_prefix="PATCH 6.12 v4"
+	series_prefix="PATCH 6.12 v5"
 	series_cc=()
 	;;
 libfuse)
@@ -98,9 +99,11 @@ COVER=$TOP/cover-letter${base_sub:+-$BASE}.txt
 # Debian published since); test-base.sh and test-libfuse.sh say so.
 BASE_RECORD=$PATCHES/base
 JOBS=${JOBS:-$(nproc)}
-# The author of the series' patches: the project's identity, given to the
-# commits of the work tree. Whoever sends the series takes authorship with
-# "export.sh --as" (README: "Sending the series").
+# The project's identity: the author of the series' own patches and the
+# Signed-off-by after an author's that the series keeps (Chunsheng Luo's on
+# patches 1 to 3), with a "[NAME: ...]" note of what it changed; given to the
+# commits of the work tree. Whoever sends the series takes the project's
+# place with "export.sh --as" (README: "Sending the series").
 SERIES_IDENT=${SERIES_IDENT:-"Seed f081817f maintainers <maintainers@users.noreply.r-seed-f081817f.example>"}
 # "[PATCH v2 n/N]": the version of the series as it is sent
 SERIES_PREFIX=${SERIES_PREFIX:-$series_prefix}
