@@ -16,7 +16,8 @@
 #                expected cases
 #   export.sh    --as: the sender in the project's place, another
 #                author kept
-#   bench-takeover-table.sh  whole results, and each way they are not
+#   bench-takeover-table.sh  a canned run's table; each way results can
+#                be wrong, or a target missed, fails
 #
 # usage: test-scripts.sh
 # shellcheck disable=SC2016 # the stand-ins' code, expanded when they run
