@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * close_all_bench: what FUSE_DEV_IOC_BACKING_CLOSE_ALL costs, measured
- * against a real passthrough server on /dev/fuse (the selftests' raw
- * server, passthrough_server.h), in a private mount namespace.
+ * against a real passthrough server on /dev/fuse (the project's raw
+ * server, tests/kernel/passthrough_server.h), in a private mount namespace.
  *
  * usage: close_all_bench recovery REPS [MAX_N]  one CLOSE_ALL vs N BACKING_CLOSEs
  *                                    and vs close_range() of N fds (the floor),

@@ -18,7 +18,7 @@
  *   4. serve: the resent OPEN is answered with a new backing id, and the
  *      open that waited through the crash completes.
  *
- * Built with the selftests' passthrough_server.h (the raw /dev/fuse server
+ * Built with tests/kernel/passthrough_server.h (the raw /dev/fuse server
  * that the tests use) against the uapi headers of the patched tree.
  *
  * usage: passthrough_recovery [NFILES]    (as root; it makes its own mount

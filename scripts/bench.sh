@@ -63,12 +63,12 @@ step "base benchmark kernel" "$log/kernel-base.log" \
 cmp -s "$BENCH_DIR/patched/.config" "$BENCH_DIR/base/.config" ||
 	die "the two benchmark kernels were configured differently"
 
-# the program: the work tree's uapi headers and the selftests' server
+# the program: the work tree's uapi headers and the raw server of tests/kernel
 say "building bench/close_all_bench.c"
 install_headers "$TREE" "$BENCH_DIR/headers"
 bin=$BENCH_DIR/close_all_bench
 gcc -O2 -Wall -Wextra -Werror -isystem "$BENCH_DIR/headers/include" \
-	-I "$TREE/tools/testing/selftests/filesystems/fuse" \
+	-I "$KTESTS_DIR" \
 	-o "$bin" "$TOP/bench/close_all_bench.c" -lpthread
 
 # How the hot-path guests run: one vCPU, and qemu's -icount, which makes the

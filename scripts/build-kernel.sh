@@ -6,9 +6,10 @@
 #
 # usage: build-kernel.sh [FRAGMENT...]
 #   FRAGMENT  a name from configs/, or "selftests" for the fuse selftests'
-#             config file in the work tree, or the path of a file
-#             (default: base, then $BASE if
-#             configs/ has a fragment of that name, fuse selftests debug).
+#             config file in the work tree, "ktests" for tests/kernel/config
+#             (what the project's own tests need beyond it), or the path
+#             of a file (default: base, then $BASE if configs/ has a
+#             fragment of that name, fuse selftests ktests debug).
 #             As with merge_config.sh, a later fragment's line for
 #             an option replaces an earlier one.
 set -euo pipefail
@@ -19,7 +20,7 @@ if [ ${#frags[@]} -eq 0 ]; then
 	frags=(base)
 	# what the base kernel names differently (configs/6.12.config)
 	[ -f "$TOP/configs/$BASE.config" ] && frags+=("$BASE")
-	frags+=(fuse selftests debug)
+	frags+=(fuse selftests ktests debug)
 fi
 [ -f "$TREE/Makefile" ] || die "no kernel tree in $TREE; run 'make tree' first"
 
@@ -28,6 +29,8 @@ for f in "${frags[@]}"; do
 	if [ "$f" = selftests ]; then
 		f=$TREE/tools/testing/selftests/filesystems/fuse/config
 		[ -f "$f" ] || die "no $f in the work tree"
+	elif [ "$f" = ktests ]; then
+		f=$KTESTS_DIR/config
 	elif [ "${f#*/}" != "$f" ]; then
 		[ -f "$f" ] || die "no fragment $f"
 	else

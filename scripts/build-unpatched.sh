@@ -15,5 +15,5 @@ base_tree=$WORK_DIR/base-tree
 clone_base "$base_tree"
 frags=(base)
 [ ! -f "$TOP/configs/$BASE.config" ] || frags+=("$BASE")
-frags+=(fuse "$cfg" debug)
+frags+=(fuse "$cfg" ktests debug)
 env TREE="$base_tree" BUILD_DIR="$UNPATCHED_BUILD_DIR" "$TOP/scripts/build-kernel.sh" "${frags[@]}"

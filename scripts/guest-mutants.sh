@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs inside the test VM (started by mutants.sh): for each module named,
-# load MODS/NAME/fuse.ko, run backing_close_all_test against it, save the
-# test's output, the kernel log and kmemleak's report in OUT/NAME, and
+# load MODS/NAME/fuse.ko, run the series' backing_close_all_test and
+# tests/kernel's programs against it, save their output (OUT/NAME/test.log,
+# each line after "PROGRAM: "), the kernel log and kmemleak's report in
+# OUT/NAME, and
 # unload the module. OUT/NAME/state says how far it got: "started" is left
 # behind when the kernel died or hung under that module.
 #
@@ -40,8 +42,15 @@ for name in "$@"; do
 	[ -w "$kmemleak" ] && echo clear >"$kmemleak"
 	dmesg -C
 	rc=0
-	(cd "$kst/filesystems/fuse" && timeout -k 10 "$timeout" ./backing_close_all_test) \
-		>"$dir/test.log" 2>&1 || rc=$?
+	: >"$dir/test.log"
+	for prog in filesystems/fuse/backing_close_all_test "${KTESTS_PROGS[@]/#/$KTESTS_COLLECTION/}"; do
+		r=0
+		(cd "$kst/${prog%/*}" && timeout -k 10 "$timeout" "./${prog##*/}") \
+			>"$dir/prog.log" 2>&1 || r=$?
+		sed "s|^|${prog##*/}: |" "$dir/prog.log" >>"$dir/test.log"
+		rm "$dir/prog.log"
+		[ "$r" -eq 0 ] || rc=$r
+	done
 	echo "$rc" >"$dir/exit"
 	if [ -w "$kmemleak" ]; then
 		# objects younger than a few seconds are never reported
@@ -52,7 +61,7 @@ for name in "$@"; do
 		cat "$kmemleak" >"$dir/kmemleak.log"
 	fi
 	dmesg >"$dir/dmesg.log"
-	echo "guest: $name: test exit $rc, $(grep -c '^ok ' "$dir/test.log" || true) ok, $(grep -c '^not ok ' "$dir/test.log" || true) not ok, at $(up)s"
+	echo "guest: $name: test exit $rc, $(grep -c '^[^ ]*: ok ' "$dir/test.log" || true) ok, $(grep -c '^[^ ]*: not ok ' "$dir/test.log" || true) not ok, at $(up)s"
 	umount "$conns"
 	if ! rmmod fuse 2>"$dir/rmmod.log"; then
 		echo rmmod-failed >"$dir/state"

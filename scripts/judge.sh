@@ -24,8 +24,9 @@
 #                  other; a log that is missing, empty, cut or without a
 #                  plan is a failure; a SKIP fails unless
 #                  scripts/allowed-skips.list names it;
-#                  backing_close_all_test says "# stress_seconds: N" with
-#                  the N that was asked
+#                  STRESS_PROG (lib.sh: backing_close_all_extra_test of
+#                  tests/kernel) says "# stress_seconds: N" with the N
+#                  that was asked
 #   kernel log     dmesg.log and console.log start with the boot banner and
 #                  end after guest-test.sh's end line; kmemleak scanned
 #                  (kmemleak.log) and never disabled itself; any report
@@ -158,7 +159,7 @@ judge_programs() {
 		lines=$(grep -E "^(not )?ok [0-9]+ selftests: $coll: $prog( |$)" "$tap" || true)
 		runner=$(head -n 1 <<<"$lines") awk -v prog="$prog" -v nrunner="$(grep -c . <<<"$lines" || true)" \
 			-v allowed="$allowed" -v kernel="$kernel" \
-			-v stress_prog=backing_close_all_test -v stress_want="$stress_want" \
+			-v stress_prog="$STRESS_PROG" -v stress_want="$stress_want" \
 			-v expected="$dir/expected-cases/$prog" -v nolist="$EXPECTED_NO_LIST" \
 			-f "$TOP/scripts/judge-program.awk" "$log"
 	done < <(programs)

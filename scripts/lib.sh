@@ -311,6 +311,17 @@ console_kernel_lines() {
 	grep -vE '^\[ *[0-9]+\.[0-9]+\]' "$1" | grep -E "$HEADLINE_RE" || true
 }
 
+# The project's kernel tests that left the series' selftests (tests/kernel/:
+# timing, fault injection, races, resend, abort, stress), installed beside
+# the fuse kselftests as a collection of their own, so that the runner runs
+# them in the same boot and the judge judges them as it judges the
+# kselftests (build-selftests.sh). STRESS_PROG is the program whose stress
+# case prints "# stress_seconds: N" (FUSE_CLOSE_ALL_STRESS_SECONDS).
+KTESTS_DIR=$TOP/tests/kernel
+KTESTS_COLLECTION=fuse-close-all
+KTESTS_PROGS=(backing_close_all_extra_test)
+STRESS_PROG=backing_close_all_extra_test
+
 # The one line of expected-cases/PROGRAM (expected-cases.sh) for a
 # program that is not a kselftest_harness program: it has no -l to list
 # its cases, and the judge takes them from the plan of its run.

@@ -8,13 +8,21 @@
 # (configs/mutants.config on top of the test kernel's fragments) is built
 # once, then for each mutant the work tree gets the patch, fs/fuse/fuse.ko
 # is rebuilt and kept, and the patch is taken out again. One boot then
-# loads each module in turn and runs backing_close_all_test against it
-# (scripts/guest-mutants.sh). The unmutated module runs first: if the
-# tests fail on it, no mutant verdict means anything. A mutant that makes
-# the kernel report, crash or hang ends its boot; the rest get a new one.
+# loads each module in turn and runs the series' backing_close_all_test
+# and tests/kernel's programs against it (scripts/guest-mutants.sh). The
+# unmutated module runs first: if the tests fail on it, no mutant verdict
+# means anything. A mutant that makes the kernel report, crash or hang
+# ends its boot; the rest get a new one.
+#
+# mutants/list names, beside each mutant, what must kill it: "PROGRAM
+# CASE" (that case fails or skips) or "report" (a kernel report, or the
+# guest died). A mutant killed otherwise is "killed, not as expected",
+# which is not killed: the case that guards the promise missed it. A
+# mutant named on the command line that the list does not name (as
+# first-idr-race) is killed by any failure.
 #
 # Prints one line per mutant and "mutants killed K/N"; exits non-zero
-# unless every mutant is killed.
+# unless every mutant is killed as expected.
 #
 # usage: mutants.sh [NAME...]   (default: every name in mutants/list)
 #   MUTANT_TIMEOUT  limit for one run of the test program (default 900 s)
@@ -27,9 +35,16 @@ set -euo pipefail
 
 mdir=$TOP/mutants
 names=("$@")
-[ ${#names[@]} -gt 0 ] || mapfile -t names < <(read_series "$mdir/list")
+[ ${#names[@]} -gt 0 ] || mapfile -t names < <(read_series "$mdir/list" | awk '{ print $1 }')
+# killer NAME: what must kill mutant NAME, from mutants/list
+killer() {
+	read_series "$mdir/list" | awk -v n="$1" '$1 == n { $1 = ""; sub(/^ /, ""); print; exit }'
+}
 for n in "${names[@]}"; do
 	[ -f "$mdir/$n.patch" ] || die "no mutant $n (no $mdir/$n.patch)"
+	k=$(killer "$n")
+	[ $# -gt 0 ] || [ "$k" = report ] || [ "$(wc -w <<<"$k")" -eq 2 ] ||
+		die "mutants/list: $n: say what must kill it (PROGRAM CASE, or report)"
 done
 [ -f "$TREE/Makefile" ] || die "no work tree in $TREE; run 'make tree' first"
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
@@ -44,7 +59,7 @@ mkdir -p "$mods"
 
 # The kernel, and the selftests the guest runs.
 step "mutant kernel (fuse as a module)" "$out/kernel.log" \
-	env BUILD_DIR="$mbuild" "$TOP/scripts/build-kernel.sh" base fuse selftests debug mutants
+	env BUILD_DIR="$mbuild" "$TOP/scripts/build-kernel.sh" base fuse selftests ktests debug mutants
 step "selftests" "$out/selftests.log" "$TOP/scripts/build-selftests.sh"
 kst=$WORK_DIR/kselftest
 
@@ -89,13 +104,18 @@ run_boot() {
 
 # verdict NAME: "killed: how", "survived", or "error: why"
 verdict() {
-	local d=$out/$1 state log how=()
+	local d=$out/$1 state log why report how=()
 	state=$(cat "$d/state" 2>/dev/null || echo "not run")
 	case $state in
 	finished | rmmod-failed) ;;
 	started)
 		log=$(grep -l "guest: $1: loading" "$out"/console-*.log | tail -n 1)
-		echo "killed: the guest died or hung while it ran: $(grep -E '^\[ *[0-9.]+\]' "$log" | splats | head -n 1) (see $log)"
+		why="the guest died or hung while it ran: $(grep -E '^\[ *[0-9.]+\]' "$log" | splats | head -n 1) (see $log)"
+		if [ "$1" = unmutated ] || [ -z "$(killer "$1")" ] || [ "$(killer "$1")" = report ]; then
+			echo "killed: $why"
+		else
+			echo "killed, not as expected ($(killer "$1")): $why"
+		fi
 		return
 		;;
 	*)
@@ -104,15 +124,25 @@ verdict() {
 		;;
 	esac
 	[ "$(cat "$d/exit")" = 0 ] || how+=("test exit $(cat "$d/exit")")
-	grep -q '^not ok ' "$d/test.log" && how+=("$(grep -c '^not ok ' "$d/test.log") failed")
-	grep -qi '^ok .* # skip' "$d/test.log" && how+=("$(grep -ci '^ok .* # skip' "$d/test.log") skipped")
-	cat "$d/dmesg.log" "$d/kmemleak.log" 2>/dev/null | splats >"$d/splats.log" &&
+	# the cases that failed or skipped, "PROGRAM: CASE"
+	sed -nE 's/^([^ ]+): (not ok [0-9]+ ([^ ]+).*|ok [0-9]+ ([^ ]+) # [Ss][Kk][Ii][Pp].*)$/\1 \3\4/p' \
+		"$d/test.log" >"$d/failed"
+	[ ! -s "$d/failed" ] ||
+		how+=("$(grep -c . "$d/failed") failed or skipped: $(head -n 3 "$d/failed" | paste -sd, -)")
+	report=
+	if cat "$d/dmesg.log" "$d/kmemleak.log" 2>/dev/null | splats >"$d/splats.log"; then
+		report=1
 		how+=("kernel report: $(head -n 1 "$d/splats.log")")
+	fi
 	[ "$state" = finished ] || how+=("fuse.ko cannot be unloaded")
-	if [ ${#how[@]} -gt 0 ]; then
+	if [ ${#how[@]} -eq 0 ]; then
+		echo "survived"
+	elif [ "$1" = unmutated ] || [ -z "$(killer "$1")" ] ||
+		{ [ "$(killer "$1")" = report ] && [ -n "$report" ]; } ||
+		grep -qxF -- "$(killer "$1")" "$d/failed"; then
 		echo "killed: $(printf '%s; ' "${how[@]}" | sed 's/; $//')"
 	else
-		echo "survived"
+		echo "killed, not as expected ($(killer "$1")): $(printf '%s; ' "${how[@]}" | sed 's/; $//')"
 	fi
 }
 
@@ -140,7 +170,7 @@ for n in "${names[@]}"; do
 	v=$(verdict "$n")
 	printf '%-24s %s\n' "$n" "$v" | tee -a "$out/results"
 	case $v in
-	killed*) killed=$((killed + 1)) ;;
+	killed:*) killed=$((killed + 1)) ;;
 	esac
 done
 say "mutants killed $killed/${#names[@]} ($boot boots, $(($(date +%s) - t0))s)"

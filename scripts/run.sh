@@ -19,10 +19,11 @@ case $nfiles in
 esac
 
 walk=$WORK_DIR/demo/passthrough_recovery
-server=$TREE/tools/testing/selftests/filesystems/fuse
+server=$KTESTS_DIR
 
 # Not a kselftest: built here against the work tree's uapi headers (which
-# build-selftests.sh installs) and the selftests' raw passthrough server.
+# build-selftests.sh installs) and the full raw passthrough server of
+# tests/kernel (the series' lean one has no resend or fd passing).
 build_walkthrough() {
 	mkdir -p "$(dirname "$walk")"
 	"${CC:-cc}" -O2 -g -Wall -Werror -isystem "$WORK_DIR/headers/include" \
@@ -35,8 +36,6 @@ build_walkthrough() {
 [ -d "$TREE/.git" ] || "$TOP/scripts/mk-tree.sh"
 step "test kernel" "$LOG_DIR/kernel.log" "$TOP/scripts/build-kernel.sh"
 step "selftests" "$LOG_DIR/selftests.log" "$TOP/scripts/build-selftests.sh"
-[ -f "$server/passthrough_server.h" ] ||
-	die "no $server/passthrough_server.h; does the work tree have the selftests patch?"
 step "walkthrough" "$LOG_DIR/walkthrough.log" build_walkthrough
 # the libfuse series, for its example's takeover
 BASE=libfuse "$TOP/scripts/get-base.sh"

@@ -12,9 +12,10 @@
 # (expected-cases.sh, expected-cases/PROGRAM): in a collection of stand-ins
 # that print what "PROGRAM -l" printed for a real build
 # (tests/expected-cases/PROGRAM.l), the cases recorded must be the names
-# that the program's run gave its cases (PROGRAM.cases: for
-# backing_close_all_test the 26 "ok" lines of a VM run, for synth_test,
-# whose columns overflow, one on the host); a program that is no harness
+# that the program's run gave its cases (PROGRAM.cases: for the series'
+# backing_close_all_test and tests/kernel's backing_close_all_extra_test
+# the "ok" lines of a run on the host, for synth_test, whose columns
+# overflow, one on the host too); a program that is no harness
 # program is recorded as such and never started; a list that cannot be
 # read, or a -l that fails, fails the recording.
 #
@@ -37,18 +38,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # Helpers for the defects, run in the copy of the clean run.
-bca=tests/backing_close_all_test
-r2='ok 2 selftests: filesystems/fuse: backing_close_all_test'
+bca=tests/backing_close_all_extra_test
+r2='ok 2 selftests: fuse-close-all: backing_close_all_extra_test'
 # kernel_line FILE TEXT: add a kernel log line to FILE
 kernel_line() {
 	echo "[  120.456789] $2" >>"$1"
 }
-# runner2 LINE: the runner's line of backing_close_all_test becomes LINE
+# runner2 LINE: the runner's line of backing_close_all_extra_test becomes LINE
 runner2() {
 	sed -i "s|^$r2\$|$1|" tap.log
 }
 # case_n N SED: a sed command on the result line of case N of
-# backing_close_all_test
+# backing_close_all_extra_test
 case_n() {
 	sed -i "/^# ok $1 /$2" $bca
 }
@@ -56,23 +57,23 @@ case_n() {
 no_list() {
 	echo "$EXPECTED_NO_LIST" >"expected-cases/$1"
 }
-# plan N: the plan of backing_close_all_test's own log becomes 1..N
+# plan N: the plan of backing_close_all_extra_test's own log becomes 1..N
 plan() {
 	sed -i "s/^# 1\\.\\.4\$/# 1..$1/" $bca
 }
-# unpatched: backing_close_all_test as on a kernel without the series
+# unpatched: backing_close_all_extra_test as on a kernel without the series
 unpatched() {
 	sed -i -E '/^# ok [234] /s/$/ # SKIP kernel without FUSE_DEV_IOC_BACKING_CLOSE_ALL/; /stress_seconds/d' $bca
 }
 
 # bad_list: a list of allowed SKIPs for this run, with a line of 3 fields
 bad_list() {
-	echo 'patched | backing_close_all_test | close_all.stress' >allowed-skips.list
+	echo 'patched | backing_close_all_extra_test | close_all.stress' >allowed-skips.list
 }
 
 # xfail_list: a list of allowed SKIPs that names an XFAIL of case 3
 xfail_list() {
-	echo 'patched | backing_close_all_test | close_all.enomem_keeps_ids | XFAIL known | a reason' >allowed-skips.list
+	echo 'patched | backing_close_all_extra_test | close_all.enomem_keeps_ids | XFAIL known | a reason' >allowed-skips.list
 }
 
 failed=0 total=0
@@ -151,45 +152,45 @@ cases=(
 	"stress length not printed|patched|sed -i '/stress_seconds/d' $bca|no \"# stress_seconds: N\" line"
 	"collection list missing|patched|rm kselftest-list.txt|no kselftest-list.txt"
 	"collection list empty|patched|: >kselftest-list.txt|kselftest-list.txt names no program"
-	"a program the runner never ran|patched|sed -i '/backing_close_all_test/d; s/^1\\.\\.2\$/1..1/' tap.log; rm $bca|+runner: its plan is 1..1, kselftest-list.txt names 2 programs"
+	"a program the runner never ran|patched|sed -i '/backing_close_all_extra_test/d; s/^1\\.\\.2\$/1..1/' tap.log; rm $bca|+runner: its plan is 1..1, kselftest-list.txt names 2 programs"
 	"runner plan missing|patched|sed -i '/^1\\.\\./d' tap.log|runner: no plan"
 	"runner plan twice|patched|echo 1..2 >>tap.log|runner: 2 plans in tap.log"
 	"runner plan not the list's|patched|sed -i 's/^1\\.\\.2\$/1..3/' tap.log|runner: its plan is 1..3, kselftest-list.txt names 2"
-	"runner result number twice|patched|runner2 'ok 1 selftests: filesystems/fuse: backing_close_all_test'|runner: result number 1 given 2 times"
-	"runner result number outside the plan|patched|runner2 'ok 3 selftests: filesystems/fuse: backing_close_all_test'|runner: result number 3 is outside its plan"
+	"runner result number twice|patched|runner2 'ok 1 selftests: fuse-close-all: backing_close_all_extra_test'|runner: result number 1 given 2 times"
+	"runner result number outside the plan|patched|runner2 'ok 3 selftests: fuse-close-all: backing_close_all_extra_test'|runner: result number 3 is outside its plan"
 	"runner result of a program not listed|patched|echo 'ok 3 selftests: filesystems/fuse: old_test' >>tap.log|runner: a result for filesystems/fuse: old_test"
-	"program without runner line|patched|sed -i '\\,^$r2\$,d' tap.log|backing_close_all_test: no result line from the runner"
-	"runner line twice|patched|sed -i '\\,^$r2\$,p' tap.log|+backing_close_all_test: 2 result lines from the runner"
-	"not ok in the program's own log|patched|case_n 2 's/^# ok/# not ok/'|backing_close_all_test: close_all.stale_ids\$"
-	"not ok, no runner line|patched|case_n 2 's/^# ok/# not ok/'; sed -i '\\,^$r2\$,d' tap.log|+backing_close_all_test: close_all.stale_ids\$"
-	"fewer test cases than planned: a case it has missing|patched|case_n 3 d|backing_close_all_test: no result for 1 of the 4 test cases it has .*: close_all.enomem_keeps_ids\$"
-	"a case missing, the plan and numbers to match|patched|case_n 3 d; plan 3; sed -i 's/^# ok 4 /# ok 3 /' $bca|+backing_close_all_test: its plan is 1..3, but it has 4 test cases"
-	"a run that plans 2 of its 4 cases, both ok|patched|plan 2; sed -i '/^# ok [34] /d' $bca|+backing_close_all_test: its plan is 1..2, but it has 4 test cases"
-	"... and the two it did not run|patched|plan 2; sed -i '/^# ok [34] /d' $bca|+backing_close_all_test: no result for 2 of the 4 test cases it has .*: close_all.enomem_keeps_ids, close_all.stress\$"
-	"a run of 4 of its real 26 cases, all ok|patched|cp \"\$TOP/tests/expected-cases/backing_close_all_test.cases\" expected-cases/backing_close_all_test|+backing_close_all_test: its plan is 1..4, but it has 26 test cases"
-	"a plan that is not its number of cases|patched|plan 5|backing_close_all_test: its plan is 1..5, but it has 4 test cases"
-	"a case it does not have|patched|plan 5; echo '# ok 5 close_all.new_case' >>$bca|+backing_close_all_test: test case 5 \\(close_all.new_case\\) is not one of the 4 cases it has"
-	"a case renamed|patched|case_n 3 's/enomem_keeps_ids/enomem_renamed/'|+backing_close_all_test: test case 3 \\(close_all.enomem_renamed\\) is not one of the 4 cases it has"
+	"program without runner line|patched|sed -i '\\,^$r2\$,d' tap.log|backing_close_all_extra_test: no result line from the runner"
+	"runner line twice|patched|sed -i '\\,^$r2\$,p' tap.log|+backing_close_all_extra_test: 2 result lines from the runner"
+	"not ok in the program's own log|patched|case_n 2 's/^# ok/# not ok/'|backing_close_all_extra_test: close_all.stale_ids\$"
+	"not ok, no runner line|patched|case_n 2 's/^# ok/# not ok/'; sed -i '\\,^$r2\$,d' tap.log|+backing_close_all_extra_test: close_all.stale_ids\$"
+	"fewer test cases than planned: a case it has missing|patched|case_n 3 d|backing_close_all_extra_test: no result for 1 of the 4 test cases it has .*: close_all.enomem_keeps_ids\$"
+	"a case missing, the plan and numbers to match|patched|case_n 3 d; plan 3; sed -i 's/^# ok 4 /# ok 3 /' $bca|+backing_close_all_extra_test: its plan is 1..3, but it has 4 test cases"
+	"a run that plans 2 of its 4 cases, both ok|patched|plan 2; sed -i '/^# ok [34] /d' $bca|+backing_close_all_extra_test: its plan is 1..2, but it has 4 test cases"
+	"... and the two it did not run|patched|plan 2; sed -i '/^# ok [34] /d' $bca|+backing_close_all_extra_test: no result for 2 of the 4 test cases it has .*: close_all.enomem_keeps_ids, close_all.stress\$"
+	"a run of 4 of its real 14 cases, all ok|patched|cp \"\$TOP/tests/expected-cases/backing_close_all_extra_test.cases\" expected-cases/backing_close_all_extra_test|+backing_close_all_extra_test: its plan is 1..4, but it has 14 test cases"
+	"a plan that is not its number of cases|patched|plan 5|backing_close_all_extra_test: its plan is 1..5, but it has 4 test cases"
+	"a case it does not have|patched|plan 5; echo '# ok 5 close_all.new_case' >>$bca|+backing_close_all_extra_test: test case 5 \\(close_all.new_case\\) is not one of the 4 cases it has"
+	"a case renamed|patched|case_n 3 's/enomem_keeps_ids/enomem_renamed/'|+backing_close_all_extra_test: test case 3 \\(close_all.enomem_renamed\\) is not one of the 4 cases it has"
 	"no list of a program's cases|patched|rm expected-cases/fusectl_test|fusectl_test: no list of the cases it has"
 	"an empty list of a program's cases|patched|: >expected-cases/fusectl_test|fusectl_test: no list of the cases it has"
-	"no lists at all|patched|rm -r expected-cases|+backing_close_all_test: no list of the cases it has"
+	"no lists at all|patched|rm -r expected-cases|+backing_close_all_extra_test: no list of the cases it has"
 	"a program that cannot list its cases|patched|no_list fusectl_test|pass"
-	"a program that cannot list its cases, cut short|patched|no_list backing_close_all_test; case_n 3 d|backing_close_all_test: 3 of 4 planned test cases have a result; the run was cut short"
+	"a program that cannot list its cases, cut short|patched|no_list backing_close_all_extra_test; case_n 3 d|backing_close_all_extra_test: 3 of 4 planned test cases have a result; the run was cut short"
 	"a list that says it is none|patched|no_list fusectl_test; echo fusectl.abort >>expected-cases/fusectl_test|fusectl_test: expected-cases/fusectl_test says it has no list of its cases, and lists 1"
-	"a case twice|patched|case_n 2 p|backing_close_all_test: test case 2 \\(close_all.stale_ids\\) has 2 results"
+	"a case twice|patched|case_n 2 p|backing_close_all_extra_test: test case 2 \\(close_all.stale_ids\\) has 2 results"
 	"a case twice, another missing|patched|case_n 2 p; case_n 3 d|+test case 2 \\(close_all.stale_ids\\) has 2 results"
 	"a case outside the plan|patched|echo '# ok 5 close_all.extra' >>$bca|test case 5 \\(close_all.extra\\) is outside its plan 1..4"
-	"two plans in the own log|patched|echo '# 1..4' >>$bca|backing_close_all_test: 2 plans in its own log"
-	"a complete log, then a re-run cut|patched|head -n 10 $bca >x; cat x >>$bca|+backing_close_all_test: 2 plans in its own log"
-	"own log without plan|patched|sed -i '/^# 1\\.\\./d' $bca|backing_close_all_test: no plan \\(1..N\\) in its own log"
-	"own log empty|patched|: >$bca|backing_close_all_test: its own log is empty"
-	"own log missing|patched|rm $bca|backing_close_all_test: no log of its own"
+	"two plans in the own log|patched|echo '# 1..4' >>$bca|backing_close_all_extra_test: 2 plans in its own log"
+	"a complete log, then a re-run cut|patched|head -n 10 $bca >x; cat x >>$bca|+backing_close_all_extra_test: 2 plans in its own log"
+	"own log without plan|patched|sed -i '/^# 1\\.\\./d' $bca|backing_close_all_extra_test: no plan \\(1..N\\) in its own log"
+	"own log empty|patched|: >$bca|backing_close_all_extra_test: its own log is empty"
+	"own log missing|patched|rm $bca|backing_close_all_extra_test: no log of its own"
 	"output of another run|patched|cp $bca tests/old_test|tests/old_test: not a program of kselftest-list.txt"
-	"runner timeout|patched|runner2 'not $r2 # TIMEOUT 900 seconds'|backing_close_all_test: timed out"
-	"program failed, no case did|patched|runner2 'not $r2'|backing_close_all_test: the runner says it failed"
+	"runner timeout|patched|runner2 'not $r2 # TIMEOUT 900 seconds'|backing_close_all_extra_test: timed out"
+	"program failed, no case did|patched|runner2 'not $r2'|backing_close_all_extra_test: the runner says it failed"
 	"SKIP on the patched kernel|patched|case_n 3 's/\$/ # SKIP no fault injection/'|close_all.enomem_keeps_ids: SKIP on the patched kernel"
 	"every SKIP on the patched kernel|patched|unpatched|+close_all.stale_ids: SKIP on the patched kernel"
-	"runner SKIP on the patched kernel|patched|runner2 '$r2 # SKIP'|backing_close_all_test: -: SKIP on the patched kernel.*the runner's SKIP"
+	"runner SKIP on the patched kernel|patched|runner2 '$r2 # SKIP'|backing_close_all_extra_test: -: SKIP on the patched kernel.*the runner's SKIP"
 	"program skipped before its first case|patched|echo '# 1..0 # SKIP FUSE control filesystem not mounted' >tests/fusectl_test|fusectl_test: -: SKIP on the patched kernel.*before its first case"
 	"XFAIL on the patched kernel|patched|case_n 3 's/\$/ # XFAIL known to fail/'|close_all.enomem_keeps_ids: XFAIL on the patched kernel"
 	"XPASS on the patched kernel|patched|case_n 3 's/\$/ # XPASS/'|close_all.enomem_keeps_ids: XPASS on the patched kernel"

@@ -6,7 +6,8 @@
 #
 #   test-all.sh  passes, fails, is interrupted (SIGTERM: the last line
 #                says so, exit 143), sets the verdict's knobs itself
-#   mutants.sh   every mutant killed: 0; one survivor: not 0
+#   mutants.sh   every mutant killed: 0; one survivor, or one killed by
+#                another case than the one mutants/list names: not 0
 #   check.sh     checkpatch clean, with findings, missing, crashing;
 #                sparse missing; kernel-doc and docutils that cannot run
 #   run.sh       the walkthrough's exit status
@@ -145,7 +146,7 @@ for m in m1 m2; do
 	git -C "$tree" diff >"$top/mutants/$m.patch"
 	git -C "$tree" checkout -q -- fs/fuse
 done
-printf 'm1\nm2\n' >"$top/mutants/list"
+printf 'm1 prog case\nm2 prog case\n' >"$top/mutants/list"
 stub build-kernel.sh 'exit 0'
 stub build-selftests.sh 'exit 0'
 bin make 'o=; for a; do case $a in O=*) o=${a#O=} ;; -C) ;; esac; done
@@ -159,9 +160,11 @@ for n; do
 	echo 0 >"$out/$n/exit"
 	: >"$out/$n/dmesg.log"
 	if grep -qx -e original -e "${STUB_SURVIVOR:-none}" "$mods/$n/fuse.ko"; then
-		echo "ok 1 case" >"$out/$n/test.log"
+		echo "prog: ok 1 case" >"$out/$n/test.log"
+	elif grep -qx -e "${STUB_OTHER:-none}" "$mods/$n/fuse.ko"; then
+		printf "prog: ok 1 case\nprog: not ok 2 other\n" >"$out/$n/test.log"
 	else
-		echo "not ok 1 case" >"$out/$n/test.log"
+		echo "prog: not ok 1 case" >"$out/$n/test.log"
 	fi
 	echo finished >"$out/$n/state"
 done'
@@ -169,6 +172,8 @@ expect "make mutants, every mutant killed" 0 'mutants killed 2/2' \
 	env BASE=7.3 TREE="$tree" "$top/scripts/mutants.sh"
 expect "make mutants, one survivor" fail 'not killed: m2' \
 	env BASE=7.3 TREE="$tree" STUB_SURVIVOR=m2 "$top/scripts/mutants.sh"
+expect "make mutants, one killed by another case than its own" fail 'not killed: m2' \
+	env BASE=7.3 TREE="$tree" STUB_OTHER=m2 "$top/scripts/mutants.sh"
 
 # --- check.sh: a base with a checkpatch and a kernel-doc of our own, and
 # a series of one patch
