@@ -377,10 +377,12 @@ static inline int pt_do_init(int dev, struct pt_state *st,
 		out.flags2 |= FUSE_PASSTHROUGH >> 32;
 		out.max_stack_depth = 1;
 	}
+#ifdef FUSE_REQUEST_TIMEOUT	/* not in 6.12's uapi, nor its kernel */
 	if (st->request_timeout && (flags & FUSE_REQUEST_TIMEOUT)) {
 		out.flags2 |= FUSE_REQUEST_TIMEOUT >> 32;
 		out.request_timeout = st->request_timeout;
 	}
+#endif
 	ret = pt_reply(dev, st, ih, 0, &out, sizeof(out));
 	if (!ret)
 		__atomic_store_n(&st->initialized, 1, __ATOMIC_RELEASE);
