@@ -23,6 +23,7 @@ set -euo pipefail
 bases=${BASE:-libfuse 7.3 6.12}
 . "$(dirname "$0")/lib.sh"
 unset TEST_TIMEOUT VNG_ARGS NO_SKIP LIBFUSE_TIMEOUT LIBFUSE_CASES
+# the length of the stress case of tests/kernel's backing_close_all_extra_test
 export FUSE_CLOSE_ALL_STRESS_SECONDS=10
 
 [ $# -eq 0 ] || die "usage: test-all.sh"

@@ -14,8 +14,9 @@
 #   VM_TIMEOUT    limit for the whole VM run in seconds (default 2400)
 #   VNG_ARGS      extra arguments for vng
 #   FUSE_CLOSE_ALL_STRESS_SECONDS
-#                 the stress test's length (default 10, 1 to 60); it
-#                 reaches the guest in OUT/settings
+#                 the length of the stress case of tests/kernel's
+#                 backing_close_all_extra_test (STRESS_PROG; default 10,
+#                 1 to 60); it reaches the guest in OUT/settings
 #   LIBFUSE_BUILD the libfuse series built for the VM (build-libfuse.sh):
 #                 its cases run after the kselftests, in OUT/libfuse, and
 #                 are judged by judge-libfuse.sh (default: not run)
