@@ -9,7 +9,8 @@
 #   DIR/kselftest-list.txt
 #                  the installed collection's list (guest-test.sh copies
 #                  it): the programs that had to run
-#   DIR/tap.log    the runner's TAP: one plan, as many programs as the list
+#   DIR/tap.log    the runner's TAP: one plan (6.12's runner: one for each
+#                  collection), as many programs as the list
 #                  names, one result line for each, numbered once each
 #   DIR/expected-cases/P
 #                  the cases program P has, recorded on the host from
@@ -103,17 +104,23 @@ programs() {
 }
 
 # judge_runner: one plan, as many programs as the list names, each result
-# number once
+# number once. A runner before 7.0 (6.12's) runs each collection on its
+# own, with a plan each: then one plan for each collection of the list,
+# each with as many programs as the list names in it, and only theirs.
 judge_runner() {
 	awk -v listf=<(programs) '
 	BEGIN {
 		while ((getline l < listf) > 0) {
 			i = index(l, ":")
-			want[substr(l, 1, i - 1) ": " substr(l, i + 1)] = 1
+			c = substr(l, 1, i - 1)
+			want[c ": " substr(l, i + 1)] = c
+			if (!(c in ncoll))
+				ncolls++
+			ncoll[c]++
 			nwant++
 		}
 	}
-	/^1\.\.[0-9]+/ { plans++; if (plans == 1) plan = substr($0, 4) + 0; next }
+	/^1\.\.[0-9]+/ { plan[++plans] = substr($0, 4) + 0; next }
 	/^(not )?ok [0-9]+ selftests: / {
 		l = $0
 		sub(/^(not )?ok /, "", l)
@@ -124,24 +131,45 @@ judge_runner() {
 			printf "fail runner: a result for %s, which kselftest-list.txt does not name\n", l
 			next
 		}
-		if (++num[k] == 1)
+		# the collections of the results under each plan
+		if (!((plans, want[l]) in bc)) {
+			bc[plans, want[l]] = 1
+			bcoll[plans] = want[l]
+			nbc[plans]++
+		}
+		if (++num[plans, k] == 1) {
 			nums[++n] = k
+			nplan[n] = plans
+		}
 	}
 	END {
 		if (!plans) {
 			print "fail runner: no plan (1..N) in tap.log; the runner did not start or its output is lost"
 			exit
 		}
-		if (plans > 1)
-			printf "fail runner: %d plans in tap.log (the output of more than one run?)\n", plans
-		if (plan != nwant)
-			printf "fail runner: its plan is 1..%d, kselftest-list.txt names %d programs\n", plan, nwant
+		if (plans > 1) {
+			# one plan for each collection, each with its results only
+			ok = plans == ncolls
+			for (b = 1; ok && b <= plans; b++)
+				if (nbc[b] != 1 || seen[bcoll[b]]++)
+					ok = 0
+			if (!ok) {
+				printf "fail runner: %d plans in tap.log (the output of more than one run?)\n", plans
+				exit
+			}
+			for (b = 1; b <= plans; b++)
+				if (plan[b] != ncoll[bcoll[b]])
+					printf "fail runner: the plan of %s is 1..%d, kselftest-list.txt names %d of its programs\n", bcoll[b], plan[b], ncoll[bcoll[b]]
+		} else if (plan[1] != nwant) {
+			printf "fail runner: its plan is 1..%d, kselftest-list.txt names %d programs\n", plan[1], nwant
+		}
 		for (i = 1; i <= n; i++) {
 			k = nums[i]
-			if (num[k] > 1)
-				printf "fail runner: result number %d given %d times\n", k, num[k]
-			if (k < 1 || k > plan)
-				printf "fail runner: result number %d is outside its plan 1..%d\n", k, plan
+			b = nplan[i]
+			if (num[b, k] > 1)
+				printf "fail runner: result number %d given %d times\n", k, num[b, k]
+			if (k < 1 || k > plan[b])
+				printf "fail runner: result number %d is outside its plan 1..%d\n", k, plan[b]
 		}
 	}' "$tap"
 }

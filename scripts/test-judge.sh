@@ -48,6 +48,17 @@ kernel_line() {
 runner2() {
 	sed -i "s|^$r2\$|$1|" tap.log
 }
+# per_collection [PLAN1 [PLAN2 [N2]]]: tap.log as 6.12's runner writes it,
+# a plan for each collection (1..PLAN1, 1..PLAN2) and the results of each
+# numbered from 1 (the second one's N2)
+per_collection() {
+	printf '%s\n' "TAP version 13" "1..${1:-1}" \
+		"# selftests: filesystems/fuse: fusectl_test" \
+		"ok 1 selftests: filesystems/fuse: fusectl_test" \
+		"TAP version 13" "1..${2:-1}" \
+		"# selftests: fuse-close-all: backing_close_all_extra_test" \
+		"ok ${3:-1} selftests: fuse-close-all: backing_close_all_extra_test" >tap.log
+}
 # case_n N SED: a sed command on the result line of case N of
 # backing_close_all_extra_test
 case_n() {
@@ -157,6 +168,11 @@ cases=(
 	"runner plan twice|patched|echo 1..2 >>tap.log|runner: 2 plans in tap.log"
 	"runner plan not the list's|patched|sed -i 's/^1\\.\\.2\$/1..3/' tap.log|runner: its plan is 1..3, kselftest-list.txt names 2"
 	"runner result number twice|patched|runner2 'ok 1 selftests: fuse-close-all: backing_close_all_extra_test'|runner: result number 1 given 2 times"
+	"a plan for each collection (6.12's runner)|patched|per_collection|pass"
+	"a plan for each collection, one not its collection's|patched|per_collection 1 2|runner: the plan of fuse-close-all is 1..2, kselftest-list.txt names 1 of its programs"
+	"a plan for each collection, a result outside it|patched|per_collection 1 1 2|runner: result number 2 is outside its plan 1..1"
+	"a plan for each collection, but a third plan|patched|per_collection; echo 1..1 >>tap.log|runner: 3 plans in tap.log"
+	"two plans, results of both collections under the first|patched|echo 1..1 >>tap.log; sed -i 's/^1\\.\\.2\$/1..1/' tap.log|runner: 2 plans in tap.log"
 	"runner result number outside the plan|patched|runner2 'ok 3 selftests: fuse-close-all: backing_close_all_extra_test'|runner: result number 3 is outside its plan"
 	"runner result of a program not listed|patched|echo 'ok 3 selftests: filesystems/fuse: old_test' >>tap.log|runner: a result for filesystems/fuse: old_test"
 	"program without runner line|patched|sed -i '\\,^$r2\$,d' tap.log|backing_close_all_extra_test: no result line from the runner"
