@@ -207,9 +207,9 @@ check_selftests() {
 		if env -u LLVM "${llvm[@]}" WERROR=1 TREE="$ctree" WORK_DIR="$out/st-$cc" \
 			"$TOP/scripts/build-selftests.sh" >"$log" 2>&1 &&
 			! grep -q 'warning:' "$log"; then
-			result pass "selftests: filesystems/fuse builds with $name, -Wall -Werror, no warning"
+			result pass "selftests: filesystems/fuse and tests/kernel build with $name, -Wall -Werror, no warning"
 		else
-			result fail "selftests: filesystems/fuse does not build cleanly with $name (see $log)"
+			result fail "selftests: filesystems/fuse or tests/kernel does not build cleanly with $name (see $log)"
 			rc=1
 		fi
 	done
