@@ -203,7 +203,7 @@ B="takeover server=floor_b"
 	done
 } >"$dat"
 gnuplot <<EOF || die "gnuplot could not draw $dir/takeover.svg"
-set terminal svg size 720,440 dynamic font "sans,12"
+set terminal svg size 720,440 dynamic noenhanced font "sans,12"
 set output "$dir/takeover.svg"
 set title "FUSE passthrough takeover: time until the mount answers again"
 set xlabel "files held open (each with a backing id)"
