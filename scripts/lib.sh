@@ -23,9 +23,9 @@ case $BASE in
 	# Debian publishes 7.3 in trixie-backports only
 	base_suite=trixie-backports
 	base_sub=
-	# v5: Chunsheng Luo's RFC, v2 and v3, then v4 of this rework (cover
+	# v6: Chunsheng Luo's RFC, v2 and v3, then v4 and v5 of this rework (cover
 	# letter); patches 1 to 3 keep him as their author
-	series_prefix="PATCH v5"
+	series_prefix="PATCH v6"
 	# Cc'd on the cover letter beside what get_maintainer.pl names: the
 	# list where the design was discussed, the list for new uapi, the
 	# reviewers active on backing ids, and the author of v1 to v3
@@ -37,7 +37,7 @@ case $BASE in
 	# bookworm-security carries 6.12: one of the machine's own suites
 	base_suite=
 	base_sub=/6.12
-	series_prefix="PATCH 6.12 v5"
+	series_prefix="PATCH 6.12 v6"
 	series_cc=()
 	;;
 libfuse)
@@ -81,9 +81,14 @@ LIBFUSE_VM_BUILD=$CACHE_DIR/build/libfuse/vm
 # machine). A hang still ends in a FAIL, 900 s later.
 LIBFUSE_VM_TIMEOUT=900
 # The libfuse series' cases that need no FUSE_DEV_IOC_BACKING_CLOSE_ALL (the
-# abort, and the upgrade, which hands the ids over instead):
-# on a kernel without it they pass, where the others SKIP (judge-libfuse.sh)
+# abort; the upgrade, which hands the ids over instead; and those that hold
+# no file open across a takeover: a server killed early, clone_fd under
+# load, failed upgrades, a crash loop, a full node table): on a kernel
+# without it they pass, where the others SKIP (judge-libfuse.sh)
 LIBFUSE_ANY_KERNEL_CASES="examples/passthrough-takeover-abort examples/passthrough-takeover-upgrade"
+LIBFUSE_ANY_KERNEL_CASES+=" examples/passthrough-takeover-early examples/passthrough-takeover-clone-fd"
+LIBFUSE_ANY_KERNEL_CASES+=" examples/passthrough-takeover-upgrade-fail"
+LIBFUSE_ANY_KERNEL_CASES+=" examples/passthrough-takeover-backoff examples/passthrough-takeover-table-full"
 BUILD_DIR=${BUILD_DIR:-$BUILD_ROOT/debug}
 # the same test kernel without the series (build-unpatched.sh)
 UNPATCHED_BUILD_DIR=${UNPATCHED_BUILD_DIR:-$BUILD_ROOT/unpatched}

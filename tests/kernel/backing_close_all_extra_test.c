@@ -4,13 +4,15 @@
  * project's tests beyond the series' selftest.
  *
  * The series' backing_close_all_test keeps what a maintainer runs: the
- * ioctl's errno matrix and count, what survives the call, the same-inode
- * rule and a takeover. These are the rest, on the full raw server of
- * passthrough_server.h here: passthrough on its own, a connection that
- * never registered an id (timing and the first-open race), stale ids,
- * released backing files, ENOMEM at each fault-injection point, a crash
- * with an OPEN in flight and FUSE_NOTIFY_RESEND, concurrent calls, abort,
- * two connections and a stress test. They are built against the work
+ * main cases of the ioctl's errno matrix and count, and a takeover. These
+ * are the rest, on the full raw server of passthrough_server.h here:
+ * passthrough on its own, the rest of the errno matrix and the probe for
+ * the ioctl, a connection that never registered an id (timing and the
+ * first-open race), what survives the call and the same-inode rule on
+ * their own, stale ids, released backing files, ENOMEM at each
+ * fault-injection point, a crash with an OPEN in flight and
+ * FUSE_NOTIFY_RESEND, also on a cloned fd, concurrent calls, abort, two
+ * connections and a stress test. They are built against the work
  * tree's uapi headers and kselftest_harness.h (tests/kernel/Makefile) and
  * run as a kselftest collection of their own, in the same boot.
  *
@@ -59,7 +61,7 @@
  * A test takes a few seconds on a debug kernel (KASAN, lockdep) under
  * software emulation, the stress test its FUSE_CLOSE_ALL_STRESS_SECONDS
  * more. The timeout in "settings" here covers the sum of the tests'
- * timeouts (13 * 30 s + 90 s), and a minute to spare.
+ * timeouts (21 * 30 s + 90 s), and three minutes to spare.
  */
 #define TIMEOUT		30
 /* Any single wait for the kernel, a server or a helper */
@@ -548,6 +550,120 @@ static int umount_backing(struct pt_env *e, int tries)
 		usleep(20 * 1000);
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The rest of the errno matrix, and how to probe for the ioctl.      */
+
+enum xe_state {
+	XE_PROBE,		/* a fresh fd beside a connection with ids */
+	XE_BEFORE_INIT,		/* mounted, INIT not answered yet */
+	XE_NO_PASSTHROUGH,	/* the server did not negotiate passthrough */
+	XE_ALL_CLOSED,		/* every id closed with BACKING_CLOSE */
+	XE_CLONE,		/* through a FUSE_DEV_IOC_CLONE'd fd */
+};
+
+FIXTURE(errno_more) {
+	struct pt_env e;
+};
+
+FIXTURE_VARIANT(errno_more) {
+	enum xe_state state;
+	unsigned int env;
+	int expected;		/* ids closed, or -errno */
+};
+
+FIXTURE_VARIANT_ADD(errno_more, probe_fresh_fd) {
+	.state = XE_PROBE, .env = ENV_ALL, .expected = -EPERM,
+};
+
+FIXTURE_VARIANT_ADD(errno_more, before_init_reply) {
+	.state = XE_BEFORE_INIT, .env = ENV_CLOSE_ALL | ENV_MOUNT,
+	.expected = -EPERM,
+};
+
+FIXTURE_VARIANT_ADD(errno_more, passthrough_not_negotiated) {
+	.state = XE_NO_PASSTHROUGH,
+	.env = ENV_CLOSE_ALL | ENV_SERVING | ENV_NO_PT, .expected = -EPERM,
+};
+
+FIXTURE_VARIANT_ADD(errno_more, all_closed_by_backing_close) {
+	.state = XE_ALL_CLOSED, .env = ENV_ALL, .expected = 0,
+};
+
+FIXTURE_VARIANT_ADD(errno_more, cloned_fd) {
+	.state = XE_CLONE, .env = ENV_ALL, .expected = NFILES,
+};
+
+FIXTURE_SETUP(errno_more)
+{
+	env_setup(_metadata, &self->e, variant->env);
+}
+
+FIXTURE_TEARDOWN(errno_more)
+{
+	env_teardown(_metadata, &self->e);
+}
+
+/* A fd of its own on the connection of dev (FUSE_DEV_IOC_CLONE). */
+static int clone_dev(int dev)
+{
+	uint32_t master = dev;
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, FUSE_DEV_IOC_CLONE, &master)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * What the ioctl returns where the series' selftest does not look. The
+ * probe: on a fresh fd, attached to no connection, the call answers
+ * EPERM and closes nothing, also beside a connection with ids; on the
+ * attached fd the same call closes them all.
+ */
+TEST_F_TIMEOUT(errno_more, ioctl, TIMEOUT)
+{
+	struct pt_env *e = &self->e;
+	int fd, ids[NFILES], i;
+
+	server_ids(e, ids);
+	switch (variant->state) {
+	case XE_PROBE:
+		fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(variant->expected, pt_close_all(fd));
+		close(fd);
+		EXPECT_EQ(0, ids_intact(e, ids));
+		EXPECT_EQ(NFILES, pt_close_all(e->dev));
+		EXPECT_EQ(0, ids_gone(e->dev, ids, NFILES));
+		break;
+	case XE_BEFORE_INIT:
+	case XE_NO_PASSTHROUGH:
+		EXPECT_EQ(variant->expected, pt_close_all(e->dev));
+		/* registering is refused the same way */
+		EXPECT_EQ(-EPERM, pt_backing_open_path(e->dev, e->st, 0));
+		break;
+	case XE_ALL_CLOSED:
+		for (i = 0; i < NFILES; i++)
+			ASSERT_EQ(0, pt_backing_close(e->dev, ids[i]));
+		EXPECT_EQ(variant->expected, pt_close_all(e->dev));
+		EXPECT_EQ(variant->expected, pt_close_all(e->dev));
+		break;
+	case XE_CLONE:
+		fd = clone_dev(e->dev);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(variant->expected, pt_close_all(fd));
+		/* the ids were the connection's, not the fd's */
+		EXPECT_EQ(0, ids_gone(e->dev, ids, NFILES));
+		EXPECT_EQ(0, pt_close_all(e->dev));
+		close(fd);
+		break;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1253,6 +1369,164 @@ TEST_F_TIMEOUT(close_all, crash_in_flight_resend, TIMEOUT)
 	EXPECT_EQ(0, ids_gone(e->dev, old, NFILES));
 	EXPECT_EQ(0UL, pt_unexpected(e->st));
 	EXPECT_EQ(NFILES, pt_close_all(e->dev));
+}
+
+/* Files open before CLOSE_ALL keep their backing files: I/O and mmap. */
+TEST_F_TIMEOUT(close_all, open_files_keep_working, TIMEOUT)
+{
+	struct pt_env *e = &self->e;
+	unsigned char *map;
+	int fd[2], i;
+
+	for (i = 0; i < 2; i++) {
+		fd[i] = open_fuse(e, i, O_RDWR);
+		ASSERT_LE(0, fd[i]);
+	}
+	map = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd[1], 0);
+	ASSERT_NE(MAP_FAILED, map);
+
+	ASSERT_EQ(NFILES, pt_close_all(e->dev));
+
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, exercise(e, i, fd[i], 1));
+	/* the mapping writes to the backing file */
+	map[0] ^= 0xff;
+	EXPECT_EQ(0, msync(map, FILE_SIZE, MS_SYNC));
+	EXPECT_EQ(0, same_as_backing(e, 1, fd[1]));
+	EXPECT_EQ(0, munmap(map, FILE_SIZE));
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, close(fd[i]));
+	/* an open reply with a closed id fails the open */
+	EXPECT_EQ(-EIO, open_fuse(e, 2, O_RDONLY));
+}
+
+/*
+ * While an old open holds a fuse inode's backing file, a new id for the
+ * same backing inode opens it too, and an id for another backing inode
+ * is refused. Both, so that neither "refuse every new id" nor "accept
+ * any backing inode" passes.
+ */
+TEST_F_TIMEOUT(close_all, same_backing_inode_new_id, TIMEOUT)
+{
+	struct pt_env *e = &self->e;
+	int fd_old, fd_new, id, other;
+
+	fd_old = open_fuse(e, 0, O_RDWR);
+	ASSERT_LE(0, fd_old);
+	ASSERT_EQ(NFILES, pt_close_all(e->dev));
+
+	/* another backing inode, under a new id: refused */
+	other = pt_backing_open_path(e->dev, e->st, 3);
+	ASSERT_LT(0, other);
+	pt_set_id(e->st, 0, other);
+	EXPECT_EQ(-EIO, open_fuse(e, 0, O_RDONLY));
+
+	/* the same backing inode, under a new id: opens */
+	id = pt_backing_open_path(e->dev, e->st, 0);
+	ASSERT_LT(0, id);
+	pt_set_id(e->st, 0, id);
+	fd_new = open_fuse(e, 0, O_RDWR);
+	ASSERT_LE(0, fd_new);
+	EXPECT_EQ(0, exercise(e, 0, fd_new, 1));
+	EXPECT_EQ(0, exercise(e, 0, fd_old, 2));
+
+	/* and with both opens there, another backing inode still is not */
+	pt_set_id(e->st, 0, other);
+	EXPECT_EQ(-EIO, open_fuse(e, 0, O_RDONLY));
+
+	EXPECT_EQ(0, close(fd_old));
+	EXPECT_EQ(0, close(fd_new));
+	EXPECT_EQ(2, pt_close_all(e->dev));
+}
+
+/*
+ * Requests that a server read on a cloned fd (FUSE_DEV_IOC_CLONE) stay
+ * queued on that fd when the server dies. As long as another reference
+ * to the fd stays open, FUSE_NOTIFY_RESEND brings them back; when the
+ * last one is closed, they end with ECONNABORTED for their callers. So
+ * whoever keeps the connection across a restart must keep every clone.
+ */
+TEST_F_TIMEOUT(close_all, crash_in_flight_cloned_fd, TIMEOUT)
+{
+	static char req[PT_BUF_SIZE];
+	struct fuse_in_header *ih = (void *)req;
+	struct pt_env *e = &self->e;
+	int clone, kept, status;
+	char buf[64];
+	ssize_t n;
+
+	if (!(e->st->kernel_flags & FUSE_HAS_RESEND))
+		SKIP(return, "kernel without FUSE_NOTIFY_RESEND");
+	ASSERT_EQ(0, pt_server_stop(e->server, &status));
+	e->server = 0;
+
+	for (kept = 1; kept >= 0; kept--) {
+		clone = clone_dev(e->dev);
+		ASSERT_LE(0, clone);
+		__atomic_store_n(&e->st->stalled, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&e->st->stall_opcode, FUSE_OPEN,
+				 __ATOMIC_RELEASE);
+		e->server = pt_server_start(clone, e->st);
+		ASSERT_LT(0, e->server);
+		self->child[0] = pt_fork();
+		ASSERT_LE(0, self->child[0]);
+		if (self->child[0] == 0) {
+			close(e->dev);
+			close(clone);
+			_exit(-opener(e));
+		}
+		ASSERT_TRUE(wait_stalled(e->st, WAIT_MS)) {
+			TH_LOG("the server did not get the OPEN");
+		}
+		/* it dies with the OPEN read on the clone, not answered */
+		ASSERT_EQ(0, pt_server_stop(e->server, &status));
+		e->server = 0;
+		ASSERT_TRUE(opener_blocked(self->child[0], e->mnt, WAIT_MS));
+
+		if (kept) {
+			/* the clone is still open here: the OPEN comes again */
+			ASSERT_EQ(0, pt_notify_resend(e->dev));
+			do {
+				n = pt_read_request(e->dev, req, sizeof(req),
+						    WAIT_MS);
+				ASSERT_LT(0, n) {
+					TH_LOG("no OPEN after the resend: %s",
+					       strerror(-n));
+				}
+			} while (ih->opcode != FUSE_OPEN &&
+				 !pt_handle(e->dev, e->st, req, n));
+			ASSERT_EQ(FUSE_OPEN, ih->opcode);
+			EXPECT_EQ(e->st->stalled_unique,
+				  ih->unique & ~FUSE_UNIQUE_RESEND);
+			e->st->stall_opcode = 0;
+			ASSERT_EQ(0, pt_handle(e->dev, e->st, req, n));
+			e->server = pt_server_start(e->dev, e->st);
+			ASSERT_LT(0, e->server);
+		}
+		close(clone);
+		ASSERT_EQ(0, pt_wait_child(self->child[0], &status, WAIT_MS)) {
+			TH_LOG("the open did not end");
+		}
+		self->child[0] = 0;
+		/* exit status: 0, or the errno of what failed */
+		EXPECT_TRUE(WIFEXITED(status) &&
+			    WEXITSTATUS(status) == (kept ? 0 : ECONNABORTED)) {
+			TH_LOG("clone %s: the open %s (%s), want %s",
+			       kept ? "kept" : "closed",
+			       pt_status_str(status, buf, sizeof(buf)),
+			       WIFEXITED(status) ?
+			       strerror(WEXITSTATUS(status)) : "-",
+			       kept ? "success" : "ECONNABORTED");
+		}
+		if (kept) {
+			ASSERT_EQ(0, pt_server_stop(e->server, &status));
+			e->server = 0;
+		}
+	}
+	e->server = pt_server_start(e->dev, e->st);
+	ASSERT_LT(0, e->server);
+	EXPECT_EQ(0UL, pt_unexpected(e->st));
 }
 
 #define CC_THREADS	4
