@@ -109,3 +109,11 @@ cover_names_series() {
 	done
 	return $ok
 }
+
+# unfolded_subject FILE [KEEP]: the Subject of a format-patch file on one
+# line, without its "[...]" prefix unless KEEP is given; empty if none
+unfolded_subject() {
+	[ -f "$1" ] || return 0
+	awk '/^Subject: / { s = $0; while ((getline l) > 0 && l ~ /^ /) s = s l; print s; exit }' "$1" |
+		if [ -n "${2:-}" ]; then sed 's/^Subject: //'; else sed 's/^Subject: \[[^]]*\] //'; fi
+}

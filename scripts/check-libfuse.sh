@@ -204,8 +204,26 @@ check_cover() {
 		grep -qF "$r" "$cl" || { result fail "cover letter: not addressed to $r"; ok=0; }
 	done
 	cover_names_base "$cl" || ok=0
-	[ "$ok" -eq 1 ] && result pass "cover letter: names ${#series[@]} patches, its base ($(recorded_base)), its recipients"
+	kernel_series_quoted "$cl" || ok=0
+	[ "$ok" -eq 1 ] && result pass "cover letter: names ${#series[@]} patches, its base ($(recorded_base)), its recipients, the kernel series as patches/ has it"
 	[ "$ok" -eq 1 ]
+}
+
+# The kernel series that the letter quotes ("[PATCH vN 0/M] subject", line
+# breaks and all) is the 7.3 series as patches/ has it now
+kernel_series_quoted() {
+	local flat kernel
+	kernel=$(unfolded_subject "$TOP/patches/0000-cover-letter.txt" keep)
+	flat=$(tr '\n' ' ' <"$1" | tr -s ' ')
+	grep -q '\[PATCH v[0-9]' <<<"$flat" || return 0
+	if [ -z "$kernel" ] || ! grep -qF "\"$kernel\"" <<<"$flat"; then
+		result fail "cover letter: does not quote the kernel series as \"$kernel\""
+		return 1
+	fi
+	if [ "$(grep -o '\[PATCH v[0-9]* 0*0/[0-9]*\]' <<<"$flat" | sort -u | wc -l)" -ne 1 ]; then
+		result fail "cover letter: quotes another version of the kernel series beside \"$kernel\""
+		return 1
+	fi
 }
 
 t0=$(date +%s)

@@ -317,8 +317,40 @@ check_cover() {
 	done
 	grep -q '^To: ' "$cl" || { result fail "cover letter: no recipients"; ok=0; }
 	cover_names_base "$cl" || ok=0
-	[ "$ok" -eq 1 ] && result pass "cover letter: names ${#series[@]} patches, its base ($(recorded_base)), the ABI, the tests, $(grep -c '@' "$cl") recipients"
+	# what the list reads, headers, shortlog and diffstat included; fs/fuse
+	# covers run 2 to 4 KB (the backport's letter is for packagers)
+	if [ "$BASE" = 7.3 ] && [ "$(wc -c <"$cl")" -gt 4096 ]; then
+		result fail "cover letter: $(wc -c <"$cl") bytes, more than 4096"
+		ok=0
+	fi
+	[ "$BASE" != 6.12 ] || backport_notes || ok=0
+	[ "$ok" -eq 1 ] && result pass "cover letter: names ${#series[@]} patches, its base ($(recorded_base)), the ABI, the tests, $(grep -c '@' "$cl") recipients, $(wc -c <"$cl") bytes"
 	[ "$ok" -eq 1 ]
+}
+
+# The 6.12 patches: each says which patch of the 7.3 series (patches/) it
+# backports, "Backport of [PREFIX n/N]" with the 7.3 series' prefix, its
+# own place n and the 7.3 series' length N, and has the same subject
+backport_notes() {
+	local main=$TOP/patches p n=0 want subj main_subj ok=0 total
+	total=$(read_series "$main/series" | wc -l)
+	mapfile -t main_series < <(read_series "$main/series")
+	for p in "${series[@]}"; do
+		n=$((n + 1))
+		want="Backport of [PATCH v${SERIES_PREFIX##*v} $n/$total] of the series for Linux 7.3."
+		if ! grep -qxF "$want" "$PATCHES/$p"; then
+			result fail "backport note: $p does not say '$want'"
+			ok=1
+		fi
+		subj=$(unfolded_subject "$PATCHES/$p")
+		main_subj=$(unfolded_subject "$main/${main_series[$((n - 1))]:-none}")
+		if [ -z "$subj" ] || [ "$subj" != "$main_subj" ]; then
+			result fail "backport note: $p is not patch $n of the 7.3 series ('$subj' against '$main_subj')"
+			ok=1
+		fi
+	done
+	[ "$n" -eq "$total" ] || { result fail "backport: $n patches, the 7.3 series has $total"; ok=1; }
+	return $ok
 }
 
 # run_check NAME: a check that fails says why in a result line; one that
