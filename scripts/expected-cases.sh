@@ -140,11 +140,23 @@ while IFS=: read -r coll prog; do
 		die "$prog -l exited with $rc (not runnable on this host?): $(head -c 300 "$tmp/list")"
 	harness_cases <"$tmp/list" >"$tmp/cases" 2>"$tmp/why" ||
 		die "$prog -l: cannot read its list of tests: $(cat "$tmp/why")"
+	count=$(grep -c . "$tmp/cases" || true)
+	# The same list once more, through a pipe rather than a file: a list
+	# cut short on its way (a full disk, a program stopped half-way) would
+	# otherwise be recorded as all the program has, and a run filtered to
+	# the same cases would look whole. The header keeps the count, which
+	# the judge checks the list against.
+	again=$( (cd "$tmp" && timeout 60 "$bin" -l </dev/null 2>&1 >/dev/null) |
+		harness_cases 2>/dev/null | grep -c . || true)
+	[ "$again" = "$count" ] ||
+		die "$prog -l: $count cases read from its list, $again when listed again: the list was cut short"
 	{
-		echo "# the cases of $prog, from \"$prog -l\" (kselftest_harness): $(grep -c . "$tmp/cases" || true)"
+		echo "# the cases of $prog, from \"$prog -l\" (kselftest_harness): $count"
 		cat "$tmp/cases"
 	} >"$out"
-	say "$prog: cases recorded: $(grep -c . "$tmp/cases" || true)"
+	[ "$(grep -vc '^#' "$out" || true)" = "$count" ] ||
+		die "$out: fewer than the $count cases written (a full disk?)"
+	say "$prog: cases recorded: $count"
 	n=$((n + 1))
 done <"$kst/kselftest-list.txt"
 say "expected cases of $n harness programs in $dest"

@@ -73,11 +73,17 @@ BEGIN {
 
 	# the cases the program has: one name a line, "#" lines are comments
 	explist = "expected-cases/" prog
+	# its header says how many the program listed (expected-cases.sh)
+	hdrcount = -1
 	while ((getline l < expected) > 0) {
 		nexpl++
 		if (l == nolist)
 			unlisted = 1
-		else if (l !~ /^#/ && l !~ /^[[:space:]]*$/ && !(l in has)) {
+		else if (nexpl == 1 && l ~ /^# the cases of .*: [0-9]+$/) {
+			hdrcount = l
+			sub(/.*: /, "", hdrcount)
+			hdrcount += 0
+		} else if (l !~ /^#/ && l !~ /^[[:space:]]*$/ && !(l in has)) {
 			has[l] = 1
 			expname[++nexp] = l
 		}
@@ -87,6 +93,10 @@ BEGIN {
 		fail("no list of the cases it has (" explist " is missing or empty); a run of fewer cases than it has would look whole")
 	else if (unlisted && nexp)
 		fail(explist " says it has no list of its cases, and lists " nexp)
+	else if (!unlisted && hdrcount < 0)
+		fail(explist " has no header with the number of cases the program listed; a list cut short would look whole")
+	else if (!unlisted && hdrcount != nexp)
+		fail(explist " lists " nexp " cases, its header says the program listed " hdrcount ": the list was cut short")
 	# known: the cases it has are known, and its run is held to them
 	known = nexpl && !unlisted
 

@@ -149,6 +149,19 @@ hdr='# FIXTURE            VARIANT                   TEST\n'
 rec_ok "a -l that fails" fails "${hdr}f                                              t\n" 1 'bad_test -l exited with 1'
 rec_ok "a -l that lists nothing readable" fails 'Usage: bad_test [-h]\n' 4 'not the header of a kselftest_harness list'
 rec_ok "a -l with a name that is none" fails "${hdr}f                                              t(1)\n" 4 '"t\(1\)" is not a name'
+# a harness program whose list comes out shorter the second time: a list
+# cut short on its way is not recorded as all it has
+shrinks() {
+	rm -rf "$tmp/bad"
+	mkdir -p "$tmp/bad/c"
+	echo c:bad_test >"$tmp/bad/kselftest-list.txt"
+	stand_in "$tmp/bad/c/bad_test" "$harness_text
+if [ -e '$tmp/bad/listed' ]; then head -n 2 '$1' >&2; else touch '$tmp/bad/listed'; cat '$1' >&2; fi
+exit 4"
+	! "$TOP/scripts/expected-cases.sh" "$tmp/bad" >"$tmp/bad.out" 2>&1 || return 1
+	grep -E -- 'bad_test -l: 5 cases read from its list, 0 when listed again: the list was cut short' "$tmp/bad.out"
+}
+rec_ok "a -l cut short on its way" shrinks "$TOP/tests/expected-cases/backing_close_all_test.l"
 [ -z "$first" ] || [ "$failed" -eq 0 ] || die "the recording of the expected cases is not as expected"
 
 # NAME|KERNEL|DEFECT (shell, run in the copy)|REASON, or "pass"
@@ -183,7 +196,7 @@ cases=(
 	"a case missing, the plan and numbers to match|patched|case_n 3 d; plan 3; sed -i 's/^# ok 4 /# ok 3 /' $bca|+backing_close_all_extra_test: its plan is 1..3, but it has 4 test cases"
 	"a run that plans 2 of its 4 cases, both ok|patched|plan 2; sed -i '/^# ok [34] /d' $bca|+backing_close_all_extra_test: its plan is 1..2, but it has 4 test cases"
 	"... and the two it did not run|patched|plan 2; sed -i '/^# ok [34] /d' $bca|+backing_close_all_extra_test: no result for 2 of the 4 test cases it has .*: close_all.enomem_keeps_ids, close_all.stress\$"
-	"a run of 4 of its real 14 cases, all ok|patched|cp \"\$TOP/tests/expected-cases/backing_close_all_extra_test.cases\" expected-cases/backing_close_all_extra_test|+backing_close_all_extra_test: its plan is 1..4, but it has 14 test cases"
+	"a run of 4 of its real 22 cases, all ok|patched|cp \"\$TOP/tests/expected-cases/backing_close_all_extra_test.cases\" expected-cases/backing_close_all_extra_test|+backing_close_all_extra_test: its plan is 1..4, but it has 22 test cases"
 	"a plan that is not its number of cases|patched|plan 5|backing_close_all_extra_test: its plan is 1..5, but it has 4 test cases"
 	"a case it does not have|patched|plan 5; echo '# ok 5 close_all.new_case' >>$bca|+backing_close_all_extra_test: test case 5 \\(close_all.new_case\\) is not one of the 4 cases it has"
 	"a case renamed|patched|case_n 3 's/enomem_keeps_ids/enomem_renamed/'|+backing_close_all_extra_test: test case 3 \\(close_all.enomem_renamed\\) is not one of the 4 cases it has"
@@ -192,6 +205,9 @@ cases=(
 	"no lists at all|patched|rm -r expected-cases|+backing_close_all_extra_test: no list of the cases it has"
 	"a program that cannot list its cases|patched|no_list fusectl_test|pass"
 	"a program that cannot list its cases, cut short|patched|no_list backing_close_all_extra_test; case_n 3 d|backing_close_all_extra_test: 3 of 4 planned test cases have a result; the run was cut short"
+	"a list cut short, its header whole|patched|sed -i '\$d' expected-cases/backing_close_all_extra_test|+backing_close_all_extra_test: expected-cases/backing_close_all_extra_test lists 3 cases, its header says the program listed 4: the list was cut short"
+	"a list cut short and a run filtered to it|patched|sed -i '\$d' expected-cases/backing_close_all_extra_test; plan 3; case_n 4 d|backing_close_all_extra_test: expected-cases/backing_close_all_extra_test lists 3 cases, its header says the program listed 4: the list was cut short"
+	"a list without its header|patched|sed -i 1d expected-cases/fusectl_test|fusectl_test: expected-cases/fusectl_test has no header with the number of cases"
 	"a list that says it is none|patched|no_list fusectl_test; echo fusectl.abort >>expected-cases/fusectl_test|fusectl_test: expected-cases/fusectl_test says it has no list of its cases, and lists 1"
 	"a case twice|patched|case_n 2 p|backing_close_all_extra_test: test case 2 \\(close_all.stale_ids\\) has 2 results"
 	"a case twice, another missing|patched|case_n 2 p; case_n 3 d|+test case 2 \\(close_all.stale_ids\\) has 2 results"
