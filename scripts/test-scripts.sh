@@ -363,7 +363,11 @@ for b in 7.3 6.12 libfuse; do
 	on_base "$b" made "$top/scripts/get-base.sh"
 	on_base "$b" made "$top/scripts/mk-tree.sh" >/dev/null
 	sed -i '15s/.*/fifteen/' "$t/fs/fuse/x.c"
-	git -C "$t" commit -q -a -s -m "fuse: spell fifteen" -m "Because it reads better."
+	# the backport says which patch of the 7.3 series it is (check.sh)
+	note=()
+	[ "$b" != 6.12 ] ||
+		note=(-m "Backport of [PATCH v$(BASE=6.12 bash -c '. "$1/scripts/lib.sh"; echo "${SERIES_PREFIX##*v}"' - "$top") 1/1] of the series for Linux 7.3.")
+	git -C "$t" commit -q -a -s -m "fuse: spell fifteen" "${note[@]}" -m "Because it reads better."
 	on_base "$b" made "$top/scripts/export.sh" >/dev/null
 	made="[^ ]+ $v\\.1"
 	[ "$b" != libfuse ] || made="libfuse 3\\.18\\.1"
@@ -376,6 +380,29 @@ for b in 7.3 6.12 libfuse; do
 	expect "$b: a cover letter that does not name the recorded base" fail \
 		'^fail cover letter: does not name the base the series was made on \(libfuse 9\.9\.9\)' \
 		on_base "$b" made env PATCHES="$tmp/bv/$b-other" "$top/scripts/$gate"
+	case $b in
+	6.12)
+		cp -r "$top/$p" "$tmp/bv/$b-nonote"
+		sed -i '/^Backport of /d' "$tmp/bv/$b-nonote"/0001-*.patch
+		expect "$b: a patch without its backport note" fail \
+			"^fail backport note: 0001-.* does not say 'Backport of \\[PATCH v[0-9]+ 1/1\\]" \
+			on_base "$b" made env PATCHES="$tmp/bv/$b-nonote" "$top/scripts/$gate"
+		;;
+	libfuse)
+		cp -r "$top/$p" "$tmp/bv/$b-quote"
+		printf '\nThe kernel series "[PATCH v1 0/9] an old\nversion".\n' \
+			>>"$tmp/bv/$b-quote/0000-cover-letter.txt"
+		expect "$b: a cover letter that quotes another kernel series" fail \
+			'^fail cover letter: does not quote the kernel series as "\[PATCH v[0-9]+ 0/1\]' \
+			on_base "$b" made env PATCHES="$tmp/bv/$b-quote" "$top/scripts/$gate"
+		;;
+	7.3)
+		cp -r "$top/$p" "$tmp/bv/$b-long"
+		head -c 5000 /dev/zero | tr '\0' x >>"$tmp/bv/$b-long/0000-cover-letter.txt"
+		expect "$b: a cover letter over 4 KB" fail '^fail cover letter: [0-9]+ bytes, more than 4096' \
+			on_base "$b" made env PATCHES="$tmp/bv/$b-long" "$top/scripts/$gate"
+		;;
+	esac
 	expect "$b: no note on the base it was made on" 0 '^no note$' no_note "$b" made
 	expect "$b: a newer point release" 0 "^note ($b: )?tested on .*\\.2[-,].*series made on .*\\.1" pipeline "$b" newer
 	expect "$b: a newer point release, the export round trip" 0 'is current \(on .*2.*, but for blob ids, hunk positions' pipeline "$b" newer
@@ -386,7 +413,7 @@ for b in 7.3 6.12 libfuse; do
 	nw=$tmp/bv/$b-newer/work
 	nt=$nw/linux
 	[ "$b" != libfuse ] || nt=$nw/libfuse
-	git -C "$nt" commit -q --amend -m "fuse: spell fifteen" -m "Because it reads better than 15."
+	git -C "$nt" commit -q --amend -m "fuse: spell fifteen" "${note[@]}" -m "Because it reads better than 15."
 	expect "$b: a newer point release, a changed commit still differs" fail 'differs from the work tree \(on ' \
 		on_base "$b" newer "$top/scripts/export.sh" --check
 	# make export there records the newer base, in the cover letter too
