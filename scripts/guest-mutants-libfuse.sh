@@ -3,11 +3,18 @@
 # libfuse's runner on CASE with the libfuse built in BUILD
 # (guest-libfuse.sh), its output in OUT/NAME/CASE (slashes as _).
 #
-# usage: guest-mutants-libfuse.sh OUT NAME=BUILD=CASE...
+# usage: guest-mutants-libfuse.sh OUT [NAME=BUILD=CASE...]
+#   without NAME=BUILD=CASE: the lines of OUT/runs (a long list does not
+#   fit on the kernel's command line, which virtme-ng passes it on)
 set -uo pipefail
-[ $# -ge 2 ] || { echo "usage: guest-mutants-libfuse.sh OUT NAME=BUILD=CASE..." >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: guest-mutants-libfuse.sh OUT [NAME=BUILD=CASE...]" >&2; exit 2; }
 out=$1
 shift
+if [ $# -eq 0 ]; then
+	mapfile -t runs <"$out/runs" || exit 2
+	set -- "${runs[@]}"
+fi
+[ $# -ge 1 ] || { echo "guest-mutants-libfuse: no runs in $out/runs" >&2; exit 2; }
 for v; do
 	n=${v%%=*} c=${v##*=} b=${v#*=}
 	b=${b%=*}

@@ -89,9 +89,12 @@ for n in original "${names[@]}"; do
 done
 if [ ${#vm_cases[@]} -gt 0 ]; then
 	echo ">>> libfuse mutants: one boot for ${#vm_cases[@]} runs (log: $out/console.log)"
+	# the runs in a file: all of them would not fit on the kernel's
+	# command line, which carries vng's command
+	printf '%s\n' "${vm_cases[@]}" >"$out/runs"
 	rc=0
 	vm_console "$out/console.log" timeout "${VM_TIMEOUT:-3600}" vng --run "$kernel" "${VNG_VM[@]}" \
-		--verbose --rwdir "$out" -- "$TOP/scripts/guest-mutants-libfuse.sh" "$out" "${vm_cases[@]}" || rc=$?
+		--verbose --rwdir "$out" -- "$TOP/scripts/guest-mutants-libfuse.sh" "$out" || rc=$?
 	echo "<<< libfuse mutants: VM exited with $rc"
 	for v in "${vm_cases[@]}"; do
 		n=${v%%=*} c=${v##*=}
