@@ -19,6 +19,8 @@
 #   LIBFUSE_CASES  the existing cases to run beside them (default:
 #                  examples/passthrough-hp examples/passthrough-hp-nocache)
 #   LIBFUSE_TIMEOUT  seconds per case, overriding each case's # TIMEOUT:
+#   LIBFUSE_KEEP_LOGS  set to 1: keep every case's output in OUT/run, not
+#                  just the failures'
 set -euo pipefail
 
 [ $# -ge 2 ] || { echo "usage: guest-libfuse.sh BUILD OUT [NEW_CASE...]" >&2; exit 2; }
@@ -55,6 +57,7 @@ echo "guest-libfuse: $(uname -r), libfuse of $src, cases: ${new[*]} ${old[*]} (u
 mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections || true
 args=(--build-dir "$build" -j1 --run-dir /tmp/libfuse-run)
 [ -z "${LIBFUSE_TIMEOUT:-}" ] || args+=(--timeout "$LIBFUSE_TIMEOUT")
+[ "${LIBFUSE_KEEP_LOGS:-}" != 1 ] || args+=(--keep-logs)
 while read -r c; do
 	args+=(-t "$c")
 done <"$out/cases"

@@ -18,7 +18,9 @@
 # failure), but those that need no ioctl (LIBFUSE_ANY_KERNEL_CASES,
 # lib.sh), which must pass, as the existing cases must.
 #
-# Writes DIR/results ("pass|fail NAME" lines), prints the failures and
+# Writes DIR/results ("pass|fail NAME" lines), prints the failures, the
+# last lines of what the runner kept of each failed case (DIR/run; also
+# in DIR/failed-cases.log, which make test's summary prints), and
 # "libfuse vmtest: N passed, N failed, N skipped"; exits 1 when anything
 # failed.
 #
@@ -80,6 +82,7 @@ fi
 grep -qE '^[0-9]+ tests: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$log" ||
 	fail "libfuse runner: no summary line; the run was cut short (see $log)"
 
+failed=()
 for c in "${cases[@]}"; do
 	# "+ELAPSEDs STATUS NAME DURATIONs [REASON]", ELAPSED right-aligned
 	lines=$(awk -v c="$c" '/^\+ *[0-9.]+s / { sub(/^\+ */, "")
@@ -113,9 +116,23 @@ for c in "${cases[@]}"; do
 			fail "libfuse: $c: SKIP on the kernel the tests are for: ${why:-no reason}"
 		fi
 		;;
-	*) fail "libfuse: $c: FAIL ${why:+($why)}" ;;
+	*)
+		fail "libfuse: $c: FAIL ${why:+($why)}"
+		failed+=("$c")
+		;;
 	esac
 done
+
+# What the runner kept of each failed case (OUT/run/CASE/logs), the end
+# of each file, so that a CI log says why without the VM's files
+for c in "${failed[@]}"; do
+	for f in "$dir/run/$c/logs"/*; do
+		[ -f "$f" ] || continue
+		echo "  --- $c: ${f##*/}, last lines:"
+		tail -n 25 "$f" | sed 's/^/    /'
+	done
+done >"$dir/failed-cases.log"
+cat "$dir/failed-cases.log"
 
 {
 	cat "$dir/dmesg.log" 2>/dev/null || true

@@ -11,6 +11,8 @@
 #                       the 7.3 debug test kernel, ~/.cache/.../build/debug)
 #   LIBFUSE_CASES       existing cases to run beside the new ones
 #   LIBFUSE_TIMEOUT     seconds per case (default 900: LIBFUSE_VM_TIMEOUT, lib.sh)
+#   LIBFUSE_KEEP_LOGS  1: keep every case's output in the log directory's
+#                       run/, not just the failures' (guest-libfuse.sh)
 #   VM_TIMEOUT          limit for the whole VM run (default 1800 s)
 #   NO_SKIP             set and empty, as for vmtest.sh: a kernel without
 #                       the series, where the new cases must SKIP
@@ -47,6 +49,7 @@ rc=0
 vm_console "$out/console.log" timeout "${VM_TIMEOUT:-1800}" vng "${vng_args[@]}" -- \
 	env LIBFUSE_CASES="${LIBFUSE_CASES-examples/passthrough-hp examples/passthrough-hp-nocache}" \
 	LIBFUSE_TIMEOUT="${LIBFUSE_TIMEOUT:-$LIBFUSE_VM_TIMEOUT}" \
+	LIBFUSE_KEEP_LOGS="${LIBFUSE_KEEP_LOGS:-}" \
 	"$TOP/scripts/guest-libfuse.sh" "$build" "$out" "${new[@]}" || rc=$?
 echo "$rc" >"$out/vm-exit"
 echo "<<< libfuse vmtest: VM exited with $rc after $(($(date +%s) - t0))s"

@@ -30,6 +30,7 @@ export FUSE_CLOSE_ALL_STRESS_SECONDS=10
 RESULTS=$LOG_DIR/results
 mkdir -p "$LOG_DIR"
 : >"$RESULTS"
+find "$LOG_DIR" -name failed-cases.log -delete 2>/dev/null || true
 t_start=$(date +%s)
 
 interrupted='' signal_status=''
@@ -38,6 +39,11 @@ summary() {
 	echo
 	echo "=== results ($(($(date +%s) - t_start))s, details in $LOG_DIR and the logs named above)"
 	grep -E '^(fail|skip|note) ' "$RESULTS" | sed 's/^/  /' || true
+	# why libfuse's cases failed (judge-libfuse.sh), at the end of the log
+	if grep -q '^fail .*libfuse: ' "$RESULTS"; then
+		find "$LOG_DIR" -name failed-cases.log -size +0 -exec cat {} + 2>/dev/null |
+			head -n 200 || true
+	fi
 	read -r p _ f _ s _ <<<"$(count_results "$RESULTS" | tr -d ,)"
 	echo "skipped: $s"
 	if [ -n "$interrupted" ]; then

@@ -76,4 +76,21 @@ expect fail 'splat lines' -- "echo '[  402.000000] WARNING: CPU: 0 PID: 1 at fs/
 expect fail 'no dmesg.log' -- rm dmesg.log
 
 [ "$bad" -eq 0 ] || die "the libfuse judge got $bad of $n canned runs wrong"
+# A failed case: the end of what the runner kept of it is printed and
+# left in failed-cases.log, for make test's summary
+n=$((n + 1))
+d=$tmp/$n
+cp -r "$clean" "$d"
+sed -i 's/PASS  examples\/passthrough-takeover /FAIL  examples\/passthrough-takeover /' "$d/runner.log"
+mkdir -p "$d/run/$new/logs"
+printf '%s\n' one two 'FAIL: why it failed' >"$d/run/$new/logs/script.out"
+"$TOP/scripts/judge-libfuse.sh" "$d" >"$d/judge.out" 2>&1 || true
+if ! grep -qxF "  --- $new: script.out, last lines:" "$d/judge.out" ||
+	! grep -qx '    FAIL: why it failed' "$d/judge.out" ||
+	! grep -qx '    FAIL: why it failed' "$d/failed-cases.log"; then
+	echo "FAIL: a failed case's kept output is not printed"
+	sed 's/^/    /' "$d/judge.out"
+	bad=$((bad + 1))
+fi
+
 say "libfuse judge: $n canned runs judged as expected"
