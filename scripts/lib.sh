@@ -84,13 +84,14 @@ LIBFUSE_VM_TIMEOUT=900
 # abort; the upgrade, which hands the ids over instead; and those that hold
 # no file open across a takeover: a server killed early, clone_fd under
 # load, failed upgrades, a crash loop, a full node table, a death right
-# after FUSE_INIT): on a kernel without it they pass, where the others
-# SKIP (judge-libfuse.sh)
+# after FUSE_INIT, upgrades while nodes come and go): on a kernel without
+# it they pass, where the others SKIP (judge-libfuse.sh)
 LIBFUSE_ANY_KERNEL_CASES="examples/passthrough-takeover-abort examples/passthrough-takeover-upgrade"
 LIBFUSE_ANY_KERNEL_CASES+=" examples/passthrough-takeover-early examples/passthrough-takeover-clone-fd"
 LIBFUSE_ANY_KERNEL_CASES+=" examples/passthrough-takeover-upgrade-fail"
 LIBFUSE_ANY_KERNEL_CASES+=" examples/passthrough-takeover-backoff examples/passthrough-takeover-table-full"
 LIBFUSE_ANY_KERNEL_CASES+=" examples/passthrough-takeover-after-init"
+LIBFUSE_ANY_KERNEL_CASES+=" examples/passthrough-takeover-upgrade-churn"
 BUILD_DIR=${BUILD_DIR:-$BUILD_ROOT/debug}
 # the same test kernel without the series (build-unpatched.sh)
 UNPATCHED_BUILD_DIR=${UNPATCHED_BUILD_DIR:-$BUILD_ROOT/unpatched}
