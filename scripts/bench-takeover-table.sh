@@ -64,11 +64,12 @@ reps=$(grep -c '^result takeover server=floor_a n=100 ' "$out" || true)
 bad=()
 for n in "${sizes[@]}"; do
 	for k in "takeover server=floor_a" "takeover server=floor_b" \
-		"takeover server=libfuse" reads upgrade; do
+		"takeover server=libfuse" "takeover server=libfuse_mt" reads \
+		upgrade upgrade_mt; do
 		c=$(grep -c "^result $k n=$n " "$out" || true)
 		[ "$c" = "$reps" ] || bad+=("$c of $reps runs of '$k' at N=$n")
 	done
-	for s in floor_a floor_b libfuse; do
+	for s in floor_a floor_b libfuse libfuse_mt; do
 		for x in $(vals "takeover server=$s" "$n" closed); do
 			[ "$x" = "$n" ] || bad+=("$s at N=$n: close-all closed $x ids, not $n")
 		done
@@ -81,11 +82,13 @@ for n in "${sizes[@]}"; do
 	for x in $(vals "takeover server=floor_b" "$n" registered); do
 		[ "$x" = "$n" ] || bad+=("floor_b at N=$n: registered $x ids, not $n")
 	done
-	for x in $(vals upgrade "$n" errors); do
-		[ "$x" = 0 ] || bad+=("upgrade at N=$n: $x requests failed")
-	done
-	for x in $(vals upgrade "$n" closed); do
-		[ "$x" = "$n" ] || bad+=("upgrade at N=$n: the successor closed $x ids of the old server, not $n")
+	for u in upgrade upgrade_mt; do
+		for x in $(vals "$u" "$n" errors); do
+			[ "$x" = 0 ] || bad+=("$u at N=$n: $x requests failed")
+		done
+		for x in $(vals "$u" "$n" closed); do
+			[ "$x" = "$n" ] || bad+=("$u at N=$n: the successor closed $x ids of the old server, not $n")
+		done
 	done
 done
 if [ ${#bad[@]} -gt 0 ]; then
@@ -110,9 +113,35 @@ judge() {
 	fi
 }
 
+# upgrade_rows KIND CRASH TITLE: an upgrade's rows at $n, its targets
+# against the live latency and the crash outage of CRASH (the same server)
+upgrade_rows() {
+	local u=$1 c=$2 w q
+	row "$3: live p50" "$(stat "$u" "$n" live_p50_ns 1e6 %.3f)" "-" "-"
+	row "  live p99" "$(stat "$u" "$n" live_p99_ns 1e6 %.3f)" "-" "-"
+	row "  supervisor starts the new binary" "$(ms "$u" "$n" exec_ns)" "-" "-"
+	row "  new server: node table indexed" "$(ms "$u" "$n" indexed_ns)" "-" "-"
+	row "  new server ready: it serves, the old one is told to stop" "$(ms "$u" "$n" stopping_ns)" "-" "-"
+	row "  new server took over" "$(ms "$u" "$n" resume_ns)" "-" "-"
+	row "  old server's loop ended, resend asked" "$(ms "$u" "$n" resend_ns)" "-" "-"
+	row "  old server stopped (ids handed over)" "$(ms "$u" "$n" stopped_ns)" "-" "-"
+	row "  the old server's $n ids closed (while serving)" "$(ms "$u" "$n" ids_closed_ns)" "-" "-"
+	row "  longest wait of a request" "$(ms "$u" "$n" max_wait_ns)" "-" "-"
+	w=$(calc 'sprintf("%.1f", w / p)' w="$(med "$u" "$n" max_wait_ns)" p="$(med "$u" "$n" live_p99_ns)")
+	judge "$u at N=$n: longest wait <= 10x live p99" 'x <= 10' x="$w"
+	row "  longest wait / live p99" "${w}x" "<= 10x" "$ok"
+	row "  longest time no request was answered" "$(ms "$u" "$n" gap_ns)" "-" "-"
+	row "  it began (from the SIGUSR1)" "$(ms "$u" "$n" gap_at_ns)" "-" "-"
+	row "  the same in the live second before (the floor)" "$(ms "$u" "$n" live_gap_ns)" "-" "-"
+	q=$(calc 'sprintf("%.2f", g / o)' g="$(med "$u" "$n" gap_ns)" o="$(med "$c" "$n" open_ns)")
+	judge "$u at N=$n: no answer <= 1/4 of the crash outage" 'x <= 0.25' x="$q"
+	row "  no answer / crash outage (new open served)" "${q}x" "<= 0.25x" "$ok"
+}
+
 res=$dir/takeover.txt
 dat=$dir/takeover.dat
 L="takeover server=libfuse"
+M="takeover server=libfuse_mt"
 A="takeover server=floor_a"
 B="takeover server=floor_b"
 {
@@ -149,6 +178,12 @@ B="takeover server=floor_b"
 			row "  new open: example / floor (a)" "${x}x" "-" "-"
 		fi
 		row "  new open: example / floor (b)" "${y}x" "-" "-"
+		row "N=$n example -o mt,clone_fd, crash: new open served" "$(ms "$M" "$n" open_ns)" "-" "-"
+		row "  lookup served" "$(ms "$M" "$n" lookup_ns)" "-" "-"
+		row "  getattr served" "$(ms "$M" "$n" getattr_ns)" "-" "-"
+		row "  successor started" "$(ms "$M" "$n" start_ns)" "-" "-"
+		row "  close-all returned ($n ids)" "$(ms "$M" "$n" close_all_ns)" "-" "-"
+		row "  resend asked" "$(ms "$M" "$n" resend_ns)" "-" "-"
 
 		# reads: the ratio of each takeover, then their median
 		r=$(paste -d' ' <(vals reads "$n" outage_per_ms) <(vals reads "$n" spin_per_ms) |
@@ -166,20 +201,8 @@ B="takeover server=floor_b"
 		row "  longest gap between reads: outage" "$(ms reads "$n" outage_gap_ns)" "-" "-"
 		row "  longest gap between reads: live, CPU 0 busy" "$(ms reads "$n" spin_gap_ns)" "-" "-"
 
-		row "N=$n upgrade under getattr load: live p50" "$(stat upgrade "$n" live_p50_ns 1e6 %.3f)" "-" "-"
-		row "  live p99" "$(stat upgrade "$n" live_p99_ns 1e6 %.3f)" "-" "-"
-		row "  old supervisor execs the new binary" "$(ms upgrade "$n" exec_ns)" "-" "-"
-		row "  new binary supervises" "$(ms upgrade "$n" supervises_ns)" "-" "-"
-		row "  successor ready, waiting for the handover" "$(ms upgrade "$n" start_ns)" "-" "-"
-		row "  old server stopped (SIGUSR1, exit, reaped)" "$(ms upgrade "$n" stopped_ns)" "-" "-"
-		row "  resumed" "$(ms upgrade "$n" resume_ns)" "-" "-"
-		row "  resend asked" "$(ms upgrade "$n" resend_ns)" "-" "-"
-		row "  the old server's $n ids closed (while serving)" "$(ms upgrade "$n" ids_closed_ns)" "-" "-"
-		row "  longest time no request was answered" "$(ms upgrade "$n" gap_ns)" "-" "-"
-		row "  longest wait of a request" "$(ms upgrade "$n" max_wait_ns)" "-" "-"
-		w=$(calc 'sprintf("%.1f", w / p)' w="$(med upgrade "$n" max_wait_ns)" p="$(med upgrade "$n" live_p99_ns)")
-		judge "upgrade at N=$n: longest wait <= 10x live p99" 'x <= 10' x="$w"
-		row "  longest wait / live p99" "${w}x" "<= 10x" "$ok"
+		upgrade_rows upgrade "$L" "N=$n upgrade under getattr load (2 clients)"
+		upgrade_rows upgrade_mt "$M" "N=$n upgrade, -o mt,clone_fd (8 clients)"
 	done
 	# no faster than linear: from N=1000 to 10000, at most 10 times as long
 	g=$(calc 'sprintf("%.2f", a / b)' a="$(med "$L" 10000 open_ns)" b="$(med "$L" 1000 open_ns)")
@@ -196,10 +219,11 @@ B="takeover server=floor_b"
 } | tee "$res"
 
 {
-	echo "# N floor_a floor_b example_crash upgrade_no_answer (median ms)"
+	echo "# N floor_a floor_b example_crash upgrade_no_answer crash_mt upgrade_mt_no_answer (median ms)"
 	for n in "${sizes[@]}"; do
 		echo "$n $(med "$A" "$n" open_ns 1e6) $(med "$B" "$n" open_ns 1e6)" \
-			"$(med "$L" "$n" open_ns 1e6) $(med upgrade "$n" gap_ns 1e6)"
+			"$(med "$L" "$n" open_ns 1e6) $(med upgrade "$n" gap_ns 1e6)" \
+			"$(med "$M" "$n" open_ns 1e6) $(med upgrade_mt "$n" gap_ns 1e6)"
 	done
 } >"$dat"
 gnuplot <<EOF || die "gnuplot could not draw $dir/takeover.svg"
@@ -216,7 +240,9 @@ set grid
 plot "$dat" using 1:4 with linespoints lw 2 title "libfuse example, after SIGKILL: new open served", \
      "$dat" using 1:2 with linespoints lw 2 title "floor (a): exec, CLOSE_ALL, resend, reply", \
      "$dat" using 1:3 with linespoints lw 2 title "floor (b): (a) and N BACKING_OPEN", \
-     "$dat" using 1:5 with linespoints lw 2 title "libfuse example, upgrade: no request answered"
+     "$dat" using 1:5 with linespoints lw 2 title "libfuse example, upgrade: no request answered", \
+     "$dat" using 1:6 with linespoints lw 2 dt 2 title "-o mt,clone_fd, after SIGKILL: new open served", \
+     "$dat" using 1:7 with linespoints lw 2 dt 2 title "-o mt,clone_fd, upgrade: no request answered"
 EOF
 say "table in $res, plot in $dir/takeover.svg"
 grep -qx 'every target is met' "$res" || die "not every takeover target is met (see $res)"

@@ -19,7 +19,11 @@
 #   reads       reads through the held files during the outage against the
 #               same reads with the server alive (CPU 0 as busy, and idle)
 #   upgrade     the handover to a new binary (SIGUSR1) under getattr load:
-#               the longest wait of a request against the live p99
+#               the longest wait of a request against the live p99, and
+#               the longest time no request was answered against the
+#               crash outage
+#   crash-mt, upgrade-mt  the same with the server multi-threaded on
+#               cloned fds (-o mt,clone_fd, 8 threads; 8 clients)
 # Writes the table with ratios and targets to $BENCH_DIR/takeover.txt and
 # the plot of the outage against N to $BENCH_DIR/takeover.svg (gnuplot).
 # Exits 0 when every target is met, 1 when one is not or the benchmark
@@ -73,8 +77,9 @@ gcc -O2 -Wall -Wextra -Werror -isystem "$BENCH_DIR/headers/include" \
 cmds=()
 for n in "${sizes[@]}"; do
 	cmds+=("$bin floor a $n $reps" "$bin floor b $n $reps"
-		"$bin crash $example $n $reps" "$bin reads $example $n $reps"
-		"$bin upgrade $example $n $reps")
+		"$bin crash $example $n $reps" "$bin crash-mt $example $n $reps"
+		"$bin reads $example $n $reps"
+		"$bin upgrade $example $n $reps" "$bin upgrade-mt $example $n $reps")
 done
 script=$log/takeover-guest.sh
 {
