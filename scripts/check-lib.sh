@@ -17,12 +17,17 @@ prepare_ctree() {
 }
 
 # The three configs of the bisect builds: minimal, just enough for fs/fuse.
+# On 7.3 the first two also build fuse-over-io-uring (the io-uring series),
+# the third without it.
 config_lines() {
 	case $1 in
 	y) printf 'CONFIG_FUSE_FS=y\nCONFIG_FUSE_PASSTHROUGH=y\n' ;;
 	m) printf 'CONFIG_MODULES=y\nCONFIG_FUSE_FS=m\nCONFIG_FUSE_PASSTHROUGH=y\n' ;;
 	n) printf 'CONFIG_FUSE_FS=y\n# CONFIG_FUSE_PASSTHROUGH is not set\n' ;;
 	esac
+	if [ "$BASE" = 7.3 ] && [ "$1" != n ]; then
+		printf 'CONFIG_IO_URING=y\nCONFIG_FUSE_IO_URING=y\n'
+	fi
 }
 
 # build_fuse CFG LOG [extra make args]: build fs/fuse/ of the checked-out

@@ -55,6 +55,13 @@ export PATH=/usr/bin:$PATH
 
 mapfile -t series < <(read_series "$PATCHES/series")
 [ ${#series[@]} -gt 0 ] || die "patches/series is empty"
+# for 7.3 the io-uring series (patches/uring/) follows, and the gate takes
+# both as one: each of its prefixes builds, and so on; each has its own
+# cover letter
+nmain=${#series[@]}
+if [ "$BASE" = 7.3 ] && [ -f "$PATCHES/uring/series" ]; then
+	mapfile -t -O "$nmain" series < <(read_series "$PATCHES/uring/series" | sed 's|^|uring/|')
+fi
 repo=$(base_repo)
 rev=$(base_rev)
 
@@ -82,9 +89,10 @@ check_am() {
 }
 
 check_checkpatch() {
-	local p log n excused total=0 bad=0 e pat reason rc
+	local p q log n excused total=0 bad=0 e pat reason rc
 	for p in "${series[@]}"; do
-		log=$out/checkpatch-${p%.patch}.log
+		q=${p%.patch}
+		log=$out/checkpatch-${q//\//-}.log
 		rc=0
 		(cd "$ctree" && perl scripts/checkpatch.pl --strict --terse --no-summary \
 			"$PATCHES/$p") >"$log" 2>&1 || rc=$?
@@ -309,10 +317,30 @@ except docutils.utils.SystemMessage as e:
 }
 
 check_cover() {
+	local all=("${series[@]}") ok=0
+	series=("${all[@]:0:$nmain}")
+	check_cover_of Testing ABI 'Changes against' || ok=1
+	if [ ${#all[@]} -gt "$nmain" ]; then
+		# the io-uring series: its own directory, prefix and base
+		local main=$PATCHES main_prefix=$SERIES_PREFIX main_record=$BASE_RECORD
+		series=("${all[@]:$nmain}")
+		series=("${series[@]#uring/}")
+		PATCHES=$main/uring
+		SERIES_PREFIX=$uring_prefix
+		BASE_RECORD=$PATCHES/base
+		series_sub=/uring check_cover_of Testing ABI || ok=1
+		PATCHES=$main SERIES_PREFIX=$main_prefix BASE_RECORD=$main_record
+	fi
+	series=("${all[@]}")
+	return $ok
+}
+
+# check_cover_of SECTION...: the cover letter of the series in $PATCHES
+check_cover_of() {
 	local cl=$PATCHES/0000-cover-letter.txt ok=1 section
 	[ -f "$cl" ] || { result fail "cover letter: no $cl"; return 1; }
 	cover_names_series "$cl" || ok=0
-	for section in Testing ABI 'Changes against'; do
+	for section in "$@"; do
 		grep -q "^$section" "$cl" || { result fail "cover letter: no '$section' section"; ok=0; }
 	done
 	grep -q '^To: ' "$cl" || { result fail "cover letter: no recipients"; ok=0; }
@@ -324,7 +352,7 @@ check_cover() {
 		ok=0
 	fi
 	[ "$BASE" != 6.12 ] || backport_notes || ok=0
-	[ "$ok" -eq 1 ] && result pass "cover letter: names ${#series[@]} patches, its base ($(recorded_base)), the ABI, the tests, $(grep -c '@' "$cl") recipients, $(wc -c <"$cl") bytes"
+	[ "$ok" -eq 1 ] && result pass "cover letter${series_sub:+ of ${PATCHES#"$TOP"/}/}: names ${#series[@]} patches, its base ($(recorded_base)), the ABI, the tests, $(grep -c '@' "$cl") recipients, $(wc -c <"$cl") bytes"
 	[ "$ok" -eq 1 ]
 }
 

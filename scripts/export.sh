@@ -7,6 +7,11 @@
 # in cover-letter.txt (first paragraph: subject), with @BASE@ where the
 # base is named.
 #
+# For 7.3 the work tree holds two series: patches/ up to the tag
+# $SERIES_END_TAG (lib.sh), and after it the io-uring takeover series,
+# which export.sh then writes to patches/uring/ (SERIES=uring; with --as
+# to DIR/uring), with its own cover letter (cover-letter-uring.txt).
+#
 # usage: export.sh [--check | --as "NAME <EMAIL>" DIR]
 #   --check  only say whether patches/ is current: byte for byte when the
 #            work tree was made on the recorded base; on another base (a
@@ -42,12 +47,28 @@ esac
 [ -d "$TREE/.git" ] || die "no work tree in $TREE; run 'make tree' first"
 [ -f "$COVER" ] || die "no $COVER"
 grep -q '@BASE@' "$COVER" || die "$COVER does not name the base: it needs @BASE@ where export.sh writes it"
-rev=$(base_rev)
-now=$(base_name)
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes"
-n=$(git -C "$TREE" rev-list --count "$rev..HEAD")
-[ "$n" -gt 0 ] || die "no commits on top of the base in $TREE"
+# the series is rev..end of the work tree: the base up to the end tag
+# (HEAD without one), or for SERIES=uring the end tag up to HEAD
+split=
+if [ "$BASE" = 7.3 ]; then
+	split=$(git -C "$TREE" rev-parse -q --verify "refs/tags/$SERIES_END_TAG^{commit}" || true)
+	[ -z "$split" ] || git -C "$TREE" merge-base --is-ancestor "$split" HEAD ||
+		die "tag $SERIES_END_TAG is not on HEAD's history in $TREE: after a rebase, 'git tag -f $SERIES_END_TAG COMMIT' on the last commit of patches/series"
+fi
+if [ "${SERIES:-}" = uring ]; then
+	[ -n "$split" ] || die "no tag $SERIES_END_TAG in $TREE: it marks where the series of patches/ ends ('make tree' sets it)"
+	rev=$split end=HEAD
+	now="$(base_name) with [$close_all_prefix]"
+else
+	rev=$(base_rev) end=${split:-HEAD}
+	now=$(base_name)
+fi
+n=$(git -C "$TREE" rev-list --count "$rev..$end")
+[ "$n" -gt 0 ] || die "no commits of ${PATCHES#"$TOP"/}/ in $TREE"
+# the series' end as seen from HEAD, also in the sender's copy below
+tail=$(git -C "$TREE" rev-list --count "$end..HEAD")
 
 tmp=$(mktemp -d "$TOP/.patches.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -70,9 +91,13 @@ if [ -n "$sender" ]; then
 fi
 
 desc=$(cat "$COVER")
-git -C "$src" config "branch.$(git -C "$src" symbolic-ref --short HEAD).description" "${desc//@BASE@/$now}"
+# format-patch takes the cover letter from the description of the branch
+# that ends the range: one at the series' end, which HEAD may be past
+ebranch=export-${SERIES:-main}
+git -C "$src" branch -f "$ebranch" "HEAD~$tail"
+git -C "$src" config "branch.$ebranch.description" "${desc//@BASE@/$now}"
 # the author date: git am keeps it, the committer date is "now"
-last_date=$(git -C "$TREE" log -1 --format=%aI HEAD)
+last_date=$(git -C "$TREE" log -1 --format=%aI "$end")
 format_patch() {
 	local out=$1
 	shift
@@ -82,7 +107,7 @@ format_patch() {
 		-c format.signOff=false -c format.numbered=auto -c format.headers= \
 		format-patch -q --zero-commit --no-signature --no-color --no-to --no-cc \
 		--cover-letter --cover-from-description=subject --subject-prefix="$SERIES_PREFIX" \
-		"$@" -o "$out" "$rev..HEAD" >/dev/null
+		"$@" -o "$out" "$rev..$ebranch" >/dev/null
 }
 
 # The patches carry no recipients; the cover letter gets the maintainers
@@ -114,6 +139,7 @@ args=()
 for r in "${to[@]}"; do args+=(--to="$r"); done
 for r in "${cc[@]}"; do args+=(--cc="$r"); done
 format_patch "$tmp/cover" "${args[@]}"
+git -C "$src" branch -q -D "$ebranch"
 mv "$tmp/cover/0000-cover-letter.patch" "$new/0000-cover-letter.txt"
 rm "$new/0000-cover-letter.patch"
 (cd "$new" && ls -1 -- *.patch) >"$new/series"
@@ -139,8 +165,16 @@ but_the_base() {
 	}'
 }
 
-# The files of a series in DIR: patches/ also holds the 6.12 backport, in
-# a directory of its own that is not part of the 7.3 series.
+# uring_too ARGS...: export.sh ARGS for the io-uring series too, after
+# the 7.3 series, when the work tree has it or patches/uring/ exists
+uring_too() {
+	[ "$BASE" = 7.3 ] && [ -z "${SERIES:-}" ] || return 0
+	[ "$tail" -gt 0 ] || [ -d "$TOP/patches/uring" ] || return 0
+	SERIES=uring "$TOP/scripts/export.sh" "$@"
+}
+
+# The files of a series in DIR: patches/ also holds the 6.12 backport and
+# the io-uring series, in directories of their own.
 series_files() {
 	find "$1" -maxdepth 1 -type f \( -name '*.patch' -o -name 0000-cover-letter.txt \
 		-o -name series -o -name base \) -printf '%f\n' | LC_ALL=C sort
@@ -152,6 +186,7 @@ if [ -n "$sender" ]; then
 	mkdir -p "$dest"
 	mv "$new"/* "$dest"/
 	say "the series as $sender is in $dest; send it from there"
+	uring_too --as "$sender" "$dest/uring"
 	exit 0
 fi
 if [ -n "$check" ]; then
@@ -177,6 +212,7 @@ if [ -n "$check" ]; then
 		exit 1
 	}
 	echo "${PATCHES#"$TOP"/}/ is current ($how)"
+	uring_too --check
 	exit 0
 fi
 mkdir -p "$PATCHES"
@@ -184,3 +220,4 @@ series_files "$PATCHES" | while read -r f; do rm -f "$PATCHES/$f"; done
 mv "$new"/* "$PATCHES"/
 git -C "$TREE" tag -f exported HEAD >/dev/null
 say "exported $n patches and the cover letter to ${PATCHES#"$TOP"/}/"
+uring_too

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs inside the test VM (started by mutants.sh): for each module named,
-# load MODS/NAME/fuse.ko, run the series' backing_close_all_test and
-# tests/kernel's programs against it, save their output (OUT/NAME/test.log,
+# load MODS/NAME/fuse.ko, run the series' backing_close_all_test, the
+# io-uring series' uring_resend_test and tests/kernel's programs against it, save their output (OUT/NAME/test.log,
 # each line after "PROGRAM: "), the kernel log and kmemleak's report in
 # OUT/NAME, and
 # unload the module. OUT/NAME/state says how far it got: "started" is left
@@ -43,7 +43,8 @@ for name in "$@"; do
 	dmesg -C
 	rc=0
 	: >"$dir/test.log"
-	for prog in filesystems/fuse/backing_close_all_test "${KTESTS_PROGS[@]/#/$KTESTS_COLLECTION/}"; do
+	for prog in filesystems/fuse/backing_close_all_test filesystems/fuse/uring_resend_test \
+		"${KTESTS_PROGS[@]/#/$KTESTS_COLLECTION/}"; do
 		r=0
 		(cd "$kst/${prog%/*}" && timeout -k 10 "$timeout" "./${prog##*/}") \
 			>"$dir/prog.log" 2>&1 || r=$?

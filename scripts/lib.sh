@@ -26,12 +26,24 @@ case $BASE in
 	# v6: Chunsheng Luo's RFC, v2 and v3, then v4 and v5 of this rework (cover
 	# letter); patches 1 to 3 keep him as their author
 	series_prefix="PATCH v6"
+	close_all_prefix=$series_prefix
 	# Cc'd on the cover letter beside what get_maintainer.pl names: the
 	# list where the design was discussed, the list for new uapi, the
 	# reviewers active on backing ids, and the author of v1 to v3
 	series_cc=("linux-fsdevel@vger.kernel.org" "linux-api@vger.kernel.org"
 		"Bernd Schubert <bernd@bsbernd.com>" "Joanne Koong <joannelkoong@gmail.com>"
 		"Chunsheng Luo <luochunsheng@ustc.edu>")
+	# SERIES=uring: the io-uring takeover series, a series of its own
+	# (patches/uring/, cover-letter-uring.txt) made on top of this one in
+	# the same work tree and built into the same test kernel: mk-tree.sh
+	# applies it after patches/series and tags where this one ends
+	# ($SERIES_END_TAG); export.sh writes what comes after that tag there
+	uring_prefix="PATCH"
+	if [ "${SERIES:-}" = uring ]; then
+		series_sub=/uring
+		series_prefix=$uring_prefix
+		series_cc=("linux-fsdevel@vger.kernel.org" "io-uring@vger.kernel.org")
+	fi
 	;;
 6.12)
 	# bookworm-security carries 6.12: one of the machine's own suites
@@ -54,6 +66,19 @@ libfuse)
 	exit 1
 	;;
 esac
+case ${SERIES:-} in
+"") series_sub= ;;
+uring) [ "$BASE" = 7.3 ] || {
+	echo "${0##*/}: error: SERIES=uring is a series for BASE=7.3, not BASE=$BASE" >&2
+	exit 1
+} ;;
+*)
+	echo "${0##*/}: error: SERIES=$SERIES: the only series beside a base's own is uring" >&2
+	exit 1
+	;;
+esac
+# the tag in the 7.3 work tree on the last commit of patches/series
+SERIES_END_TAG=close-all
 WORK_DIR=${WORK_DIR:-$TOP/work$base_sub}
 if [ "$BASE" = libfuse ]; then
 	TREE=${TREE:-$WORK_DIR/libfuse}
@@ -100,8 +125,8 @@ BASE_SUITE=${BASE_SUITE-$base_suite}
 BASE_PKG=${BASE_PKG:-linux-source-$BASE}
 BASE_REPO=${BASE_REPO:-$CACHE_DIR/base/linux${base_sub:+-$BASE}}
 BASE_TAG=base
-PATCHES=${PATCHES:-$TOP/patches$base_sub}
-COVER=$TOP/cover-letter${base_sub:+-$BASE}.txt
+PATCHES=${PATCHES:-$TOP/patches$base_sub$series_sub}
+COVER=$TOP/cover-letter${base_sub:+-$BASE}${series_sub:+-${series_sub#/}}.txt
 # The base the series was made on, one line (base_name), next to its
 # series file: export.sh writes it and puts it into the cover letter in
 # place of @BASE@. The base under test may be newer (a point release that

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Make the work tree: the base plus the series applied with "git am", in
-# the order of patches/series, on a branch named "series". An existing
+# the order of patches/series, on a branch named "series". For 7.3 the
+# io-uring series (patches/uring/series) follows, when there is one,
+# after a tag on the last commit of the first ($SERIES_END_TAG, lib.sh)
+# that tells export.sh where one ends and the other begins. An existing
 # tree is reused (only the files the series touches change, so a rebuild
 # stays small), but never over uncommitted or unexported work.
 #
@@ -17,6 +20,10 @@ esac
 
 pdir=${PATCHES#"$TOP"/}
 mapfile -t series < <(read_series "$PATCHES/series")
+nmain=${#series[@]}
+if [ "$BASE" = 7.3 ] && [ -f "$PATCHES/uring/series" ]; then
+	mapfile -t -O "$nmain" series < <(read_series "$PATCHES/uring/series" | sed 's|^|uring/|')
+fi
 for p in "${series[@]}"; do
 	[ -f "$PATCHES/$p" ] || die "$pdir/series names $p, which is not in $pdir/"
 done
@@ -44,8 +51,12 @@ git -C "$TREE" checkout -q -f -B series "$rev"
 git -C "$TREE" config user.name "${SERIES_IDENT% <*}"
 git -C "$TREE" config user.email "$(ident_email "$SERIES_IDENT")"
 git -C "$TREE" tag -f "$BASE_TAG" "$rev" >/dev/null
+# set again below when there is a series after the first
+git -C "$TREE" tag -d "$SERIES_END_TAG" >/dev/null 2>&1 || true
 
-for p in "${series[@]}"; do
+for i in "${!series[@]}"; do
+	p=${series[$i]}
+	[ "$i" -ne "$nmain" ] || git -C "$TREE" tag -f "$SERIES_END_TAG" HEAD >/dev/null
 	if ! out=$(git -C "$TREE" am -q --whitespace=error-all "$PATCHES/$p" 2>&1); then
 		git -C "$TREE" am --abort >/dev/null 2>&1 || true
 		echo "$out" >&2

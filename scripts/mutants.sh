@@ -8,8 +8,9 @@
 # (configs/mutants.config on top of the test kernel's fragments) is built
 # once, then for each mutant the work tree gets the patch, fs/fuse/fuse.ko
 # is rebuilt and kept, and the patch is taken out again. One boot then
-# loads each module in turn and runs the series' backing_close_all_test
-# and tests/kernel's programs against it (scripts/guest-mutants.sh). The
+# loads each module in turn and runs the series' backing_close_all_test,
+# the io-uring series' uring_resend_test and tests/kernel's programs
+# against it (scripts/guest-mutants.sh). The
 # unmutated module runs first: if the tests fail on it, no mutant verdict
 # means anything. A mutant that makes the kernel report, crash or hang
 # ends its boot; the rest get a new one.
@@ -29,8 +30,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# the mutants are diffs of the 7.3 series' fs/fuse/backing.c; the 6.12
-# backport has the same logic in passthrough.c
+# the mutants are diffs of fs/fuse/ of the 7.3 series and of its io-uring
+# series; the 6.12 backport has the logic of the first in passthrough.c,
+# and 6.12 has no fuse-over-io-uring
 [ "$BASE" = 7.3 ] || die "mutants/ is for BASE=7.3, not BASE=$BASE"
 
 mdir=$TOP/mutants
