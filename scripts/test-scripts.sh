@@ -16,7 +16,8 @@
 #                VM's exit status, and no boot without the collection's
 #                expected cases
 #   export.sh    --as: the sender in the project's place, another
-#                author kept
+#                author kept; 7.3's second series (patches/uring/) after
+#                the tag close-all, and make tree's round trip of both
 #   bench-takeover-table.sh  a canned run's table; each way results can
 #                be wrong, or a target missed, fails
 #
@@ -456,6 +457,31 @@ expect "export --as: ... and its sign-off, then the sender's note and sign-off" 
 expect "export --as: the cover letter is from the sender" 0 '^From: Jane Doe <jane@invalid>$' \
 	cat "$tmp/as/0000-cover-letter.txt"
 expect "export --as: nothing of the project's identity is left" 0 '^none$' nothing_of_the_project
+
+# --- 7.3's second series (patches/uring/): the commits after the tag
+# close-all; make tree applies it after the first and sets the tag again
+cp "$top/cover-letter.txt" "$top/cover-letter-uring.txt"
+git -C "$aw" tag -f close-all HEAD >/dev/null
+sed -i '17s/.*/seventeen/' "$aw/fs/fuse/x.c"
+git -C "$aw" commit -q -a -s -m "fuse: spell seventeen" -m "Because it reads better."
+expect "uring series: make export writes it to patches/uring/" 0 \
+	'exported 1 patches and the cover letter to patches/uring/' on_base 7.3 made "$top/scripts/export.sh"
+expect "uring series: ... and keeps it out of patches/" 0 '^0002-fuse-spell-sixteen.patch$' \
+	tail -n 1 "$top/patches/series"
+expect "uring series: ... with its own prefix" 0 '^Subject: \[PATCH 1/1\] fuse: spell seventeen$' \
+	cat "$top/patches/uring/0001-fuse-spell-seventeen.patch"
+expect "uring series: both are current" 0 'patches/uring/ is current \(byte for byte\)' \
+	on_base 7.3 made "$top/scripts/export.sh" --check
+expect "uring series: make tree applies both and sets the tag" 0 '^fuse: spell sixteen$' \
+	on_base 7.3 made bash -c '"$1/scripts/mk-tree.sh" --force >/dev/null &&
+		git -C "$2" log -1 --format=%s close-all' - "$top" "$aw"
+expect "uring series: ... and the round trip is byte for byte" 0 'patches/uring/ is current \(byte for byte\)' \
+	on_base 7.3 made "$top/scripts/export.sh" --check
+git -C "$aw" tag -f close-all HEAD~2 >/dev/null
+git -C "$aw" commit -q --amend -m "fuse: spell seventeen again"
+expect "uring series: a tag off HEAD's history is an error" fail 'tag close-all is not on HEAD' \
+	on_base 7.3 made bash -c 'git -C "$1" tag -f close-all "$(git -C "$1" rev-parse HEAD@{1})" >/dev/null &&
+		"$2/scripts/export.sh" --check' - "$aw" "$top"
 
 # bench-takeover-table.sh on canned guest results (tests/bench-takeover/,
 # a real run's): the table of whole results, and each way results can be
