@@ -7,7 +7,8 @@
  * Clients look names up without a pause while the ring server is killed
  * again and again, each time followed by a successor on the same
  * /dev/fuse fd that asks for FUSE_NOTIFY_RESEND and registers its own
- * entries. Every lookup must end with the server's ENOENT, none with
+ * entries (in turn in this order and in the other), and the test asks
+ * for a resend while each server serves. Every lookup must end with the server's ENOENT, none with
  * another error, none hang: a request on its way to an entry of a dying
  * server goes back to its queue (the series' patch 3; before it, the
  * caller got ECANCELED), one in such an entry is resent (patch 4), one
@@ -74,15 +75,46 @@ static pid_t client_start(struct pt_env *e, struct load *l, int i)
 	_exit(0);
 }
 
-/* Wait up to ms for the clients to have done more than n lookups */
-static bool load_beyond(struct load *l, unsigned long n, int ms)
+/* Wait up to ms for every client to have done more than n[i] lookups */
+static bool load_beyond(struct load *l, const unsigned long *n, int ms)
 {
-	for (; ms > 0; ms -= 5) {
-		if (load_done(l) > n)
+	int i;
+
+	for (;; ms -= 5) {
+		for (i = 0; i < CLIENTS; i++)
+			if (__atomic_load_n(&l->done[i], __ATOMIC_RELAXED) <= n[i])
+				break;
+		if (i == CLIENTS)
 			return true;
+		if (ms <= 0)
+			return false;
 		usleep(5000);
 	}
-	return load_done(l) > n;
+}
+
+
+/*
+ * The number of clients that ended before they were told to stop (a
+ * lookup failed), each logged with how; 0 while all run
+ */
+static int clients_ended(struct __test_metadata *const _metadata,
+			 pid_t *client)
+{
+	int i, status, n = 0;
+
+	for (i = 0; i < CLIENTS; i++) {
+		if (!client[i] || waitpid(client[i], &status, WNOHANG) != client[i])
+			continue;
+		client[i] = 0;
+		n++;
+		if (WIFEXITED(status))
+			TH_LOG("client %d: a lookup ended with %s", i,
+			       strerror(WEXITSTATUS(status)));
+		else
+			TH_LOG("client %d: killed by signal %d", i,
+			       WTERMSIG(status));
+	}
+	return n;
 }
 
 FIXTURE(uring_load) {
@@ -127,16 +159,19 @@ FIXTURE_TEARDOWN(uring_load)
 }
 
 /*
- * KILLS times, a random 20 to 120 ms into the load: SIGKILL the ring
- * server, start a successor, and wait for lookups to be answered again.
- * Then every client must end with no lookup failed.
+ * KILLS times, a random 20 to 120 ms into the load: ask for a resend
+ * while the server serves (its entries are its own: it must serve on),
+ * SIGKILL it, start a successor, and wait until each client had a lookup
+ * answered since the kill. Then every client must end with no lookup
+ * failed.
  */
 TEST_F_TIMEOUT(uring_load, kills_lose_nothing, 240)
 {
 	struct pt_env *e = &self->e;
 	unsigned int seed = time(NULL);
-	unsigned long before;
+	unsigned long before[CLIENTS] = {};
 	int i, k, status;
+	bool answered;
 
 	TH_LOG("seed %u", seed);
 	e->server = ur_server_start(e, self->seen, 1, -1);
@@ -145,16 +180,26 @@ TEST_F_TIMEOUT(uring_load, kills_lose_nothing, 240)
 		self->client[i] = client_start(e, self->load, i);
 		ASSERT_LT(0, self->client[i]);
 	}
-	ASSERT_TRUE(load_beyond(self->load, CLIENTS, UR_WAIT_MS)) {
+	ASSERT_TRUE(load_beyond(self->load, before, UR_WAIT_MS)) {
 		TH_LOG("the first ring server answers no lookup");
 	}
 	for (k = 0; k < KILLS; k++) {
 		usleep((20 + rand_r(&seed) % 100) * 1000);
-		before = load_done(self->load);
+		ASSERT_EQ(0, ur_resend(e->dev));
+		usleep(rand_r(&seed) % 20 * 1000);
 		ASSERT_EQ(0, pt_server_stop(e->server));
-		e->server = ur_server_start(e, self->seen, 2, -1);
+		/* what the dead server answered does not count */
+		for (i = 0; i < CLIENTS; i++)
+			before[i] = __atomic_load_n(&self->load->done[i],
+						    __ATOMIC_RELAXED);
+		/* every other one registers its entries before the resend */
+		e->server = ur_server_start(e, self->seen, 2 + k % 2, -1);
 		ASSERT_LT(0, e->server);
-		ASSERT_TRUE(load_beyond(self->load, before + CLIENTS, UR_WAIT_MS)) {
+		answered = load_beyond(self->load, before, UR_WAIT_MS);
+		ASSERT_EQ(0, clients_ended(_metadata, self->client)) {
+			TH_LOG("takeover %d: lookups failed", k + 1);
+		}
+		ASSERT_TRUE(answered) {
 			TH_LOG("takeover %d: no lookup answered since (%lu in all)",
 			       k + 1, load_done(self->load));
 		}
